@@ -1,0 +1,25 @@
+"""folding: prove deep neural network inference layer by layer with Nova folding.
+
+The public API is ``compile``, ``prove`` and ``verify`` (see :mod:`folding.api`); errors are
+in :mod:`folding.errors`. The native Rust core (``folding._native``) is loaded lazily so that
+the pure-Python parts (ONNX import, quantization, the reference forward pass) import without it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = ["compile", "prove", "verify", "__version__"]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from folding.api import compile, prove, verify
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("compile", "prove", "verify"):
+        from folding import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'folding' has no attribute {name!r}")

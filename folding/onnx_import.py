@@ -1,0 +1,677 @@
+"""ONNX import: turns a model's bytes into a :class:`folding.ir.FloatModel`.
+
+The import runs as separate passes over the decoded graph:
+
+1. model checks: opset of the default domain, every operator in the handler table;
+2. constants: initializers, Constant nodes and external data (:mod:`folding.ops.constants`);
+3. structure: one input, one output, a single chain between them;
+4. per node, in graph order: the handler (:mod:`folding.ops`) validates the node, reads its
+   constants and infers its output shape; then fusion turns the handlers' actions into dense
+   layers (MatMul + Add share a layer; Relu is fused into the layer it follows);
+5. the result: at least one layer, one output vector of the declared width;
+6. ``onnx.checker``, on a model that passed everything else.
+
+Every pass records its errors instead of raising, so :func:`inspect_onnx` can list every
+problem of a model; :func:`load_onnx` raises the one that comes first in the pass order
+above (for example an unsupported operator before a shape error it may have caused).
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import onnx
+from google.protobuf.message import DecodeError  # type: ignore[import-untyped,unused-ignore]
+
+from folding.errors import ModelImportError, UnsupportedOperatorError
+from folding.ir import DenseLayer, FloatArray, FloatModel
+from folding.ops import HANDLERS, SUPPORTED_OPS
+from folding.ops.base import (
+    AddBias,
+    ApplyRelu,
+    Dense,
+    NodeContext,
+    NoOp,
+    Shape,
+    is_vector,
+    num_elements,
+)
+from folding.ops.constants import (
+    MAX_PARAMETERS,
+    ConstantTable,
+    build_constant_table,
+    resolve_external_data,
+)
+
+__all__ = [
+    "MAX_OPSET",
+    "MAX_PARAMETERS",
+    "MAX_WIDTH",
+    "MIN_OPSET",
+    "SUPPORTED_OPS",
+    "InspectReport",
+    "LayerInfo",
+    "NodeInfo",
+    "inspect_onnx",
+    "load_onnx",
+]
+
+MIN_OPSET = 7
+MAX_OPSET = 23
+#: Largest input or output width of one layer.
+MAX_WIDTH = 1 << 20
+_DEFAULT_DOMAINS = ("", "ai.onnx")
+
+# Pass order: load_onnx raises the recorded error of the lowest stage first.
+_STAGE_MODEL = 0
+_STAGE_OPERATORS = 1
+_STAGE_CONSTANTS = 2
+_STAGE_STRUCTURE = 3
+_STAGE_NODES = 4
+_STAGE_RESULT = 5
+_STAGE_CHECKER = 6
+
+DimSpec = int | str | None
+
+
+# --------------------------------------------------------------------------------------------
+# Reports
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NodeInfo:
+    """One node as :func:`inspect_onnx` sees it.
+
+    Attributes:
+        index: Position in the graph.
+        name: The node name (or the generated ``node{index}_{op_type}``).
+        op_type: The operator, prefixed with its domain when not the default one.
+        status: ``"supported"``, ``"no-op"``, ``"unsupported"`` or ``"error"`` (a supported
+            operator used in a way that cannot be imported; see ``message``).
+        produces: What the node contributes: ``"layer 0: dense 784->256"``,
+            ``"bias of layer 0"``, ``"ReLU of layer 0"``, ``"constant"`` or ``""``.
+        message: The error, when there is one.
+    """
+
+    index: int
+    name: str
+    op_type: str
+    status: str
+    produces: str
+    message: str | None
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    """One dense layer the model would import as."""
+
+    index: int
+    name: str
+    in_dim: int
+    out_dim: int
+    relu: bool
+    parameters: int
+
+
+@dataclass(frozen=True)
+class InspectReport:
+    """What :func:`load_onnx` would make of a model, node by node.
+
+    Attributes:
+        producer: ``producer_name`` and ``producer_version`` of the model.
+        ir_version: The ONNX IR version.
+        opset: The default-domain opset, if declared.
+        input_name: The graph input, if there is exactly one.
+        input_shape: Its declared shape (ints, symbolic names, or None for unknown dims).
+        output_name: The graph output, if there is exactly one.
+        nodes: Every node, in graph order.
+        layers: The dense layers the model would produce (possibly partial).
+        problems: Every problem found, in the order :func:`load_onnx` meets them.
+        error: The error :func:`load_onnx` would raise; ``None`` when the model loads.
+    """
+
+    producer: str
+    ir_version: int
+    opset: int | None
+    input_name: str | None
+    input_shape: tuple[DimSpec, ...] | None
+    output_name: str | None
+    nodes: tuple[NodeInfo, ...]
+    layers: tuple[LayerInfo, ...]
+    problems: tuple[str, ...]
+    error: str | None
+
+    @property
+    def loadable(self) -> bool:
+        """Whether :func:`load_onnx` accepts the model."""
+        return self.error is None
+
+    @property
+    def num_parameters(self) -> int:
+        """Weights and biases of the layers found."""
+        return sum(layer.parameters for layer in self.layers)
+
+    @property
+    def unsupported_ops(self) -> tuple[str, ...]:
+        """The distinct unsupported operator types, sorted."""
+        return tuple(sorted({n.op_type for n in self.nodes if n.status == "unsupported"}))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Returns the report as a JSON-able dict (for ``folding inspect --json``)."""
+        return {
+            "producer": self.producer,
+            "ir_version": self.ir_version,
+            "opset": self.opset,
+            "input_name": self.input_name,
+            "input_shape": list(self.input_shape) if self.input_shape is not None else None,
+            "output_name": self.output_name,
+            "loadable": self.loadable,
+            "error": self.error,
+            "num_parameters": self.num_parameters,
+            "unsupported_ops": list(self.unsupported_ops),
+            "supported_ops": list(SUPPORTED_OPS),
+            "nodes": [asdict(node) for node in self.nodes],
+            "layers": [asdict(layer) for layer in self.layers],
+            "problems": list(self.problems),
+        }
+
+    def format(self) -> str:
+        """Returns a readable text table (for ``folding inspect``)."""
+        shape = ("?" if self.input_shape is None else
+                 "[" + ", ".join("?" if d is None else str(d) for d in self.input_shape) + "]")
+        lines = [
+            (f"producer: {self.producer or '?'}   IR version: {self.ir_version}   "
+             f"opset: {self.opset if self.opset is not None else '?'}"),
+            f"input: {self.input_name!r} {shape}   output: {self.output_name!r}",
+            "",
+            f"nodes ({len(self.nodes)}):",
+        ]
+        lines += _table(
+            ("#", "name", "op", "status", "produces"),
+            [(str(n.index), n.name, n.op_type, n.status, n.produces) for n in self.nodes],
+        )
+        lines += ["", f"layers ({len(self.layers)}), {self.num_parameters:,} parameters:"]
+        lines += _table(
+            ("#", "name", "in", "out", "relu", "params"),
+            [(str(la.index), la.name, str(la.in_dim), str(la.out_dim),
+              "yes" if la.relu else "no", f"{la.parameters:,}") for la in self.layers],
+        )
+        if self.problems:
+            lines += ["", f"problems ({len(self.problems)}):"]
+            lines += [f"  - {problem}" for problem in self.problems]
+        lines += ["", "result: loadable" if self.loadable else f"result: NOT loadable: "
+                  f"{self.error}"]
+        return "\n".join(lines)
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+    """Left-aligned text columns, names cut at 40 characters."""
+    cells = [header] + [tuple(cell[:40] for cell in row) for row in rows]
+    widths = [max(len(row[col]) for row in cells) for col in range(len(header))]
+    return ["  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+            for row in cells]
+
+
+# --------------------------------------------------------------------------------------------
+# Analysis state
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _LayerBuilder:
+    """A dense layer while its bias and ReLU are still being fused in."""
+
+    name: str
+    weight: FloatArray
+    bias: FloatArray
+    relu: bool = False
+
+
+@dataclass
+class _Analysis:
+    """Everything the passes found; shared by load_onnx and inspect_onnx."""
+
+    model: onnx.ModelProto
+    opset: int | None = None
+    input_name: str | None = None
+    input_dims: tuple[DimSpec, ...] | None = None
+    input_shape: Shape | None = None
+    output_name: str | None = None
+    nodes: list[NodeInfo] = field(default_factory=list)
+    layers: list[_LayerBuilder] = field(default_factory=list)
+    problems: list[tuple[int, ModelImportError]] = field(default_factory=list)
+
+    def record(self, stage: int, error: ModelImportError) -> None:
+        self.problems.append((stage, error))
+
+    def first_error(self) -> ModelImportError | None:
+        if not self.problems:
+            return None
+        return min(self.problems, key=lambda item: item[0])[1]
+
+
+def _text(value: str | bytes) -> str:
+    """A protobuf string field as text (protobuf hands back bytes when it is not UTF-8)."""
+    return value.decode("utf-8", errors="replace") if isinstance(value, bytes) else str(value)
+
+
+def _node_name(index: int, node: onnx.NodeProto) -> str:
+    return _text(node.name) or f"node{index}_{_text(node.op_type)}"
+
+
+def _qualified_op(node: onnx.NodeProto) -> str:
+    if node.domain in _DEFAULT_DOMAINS:
+        return _text(node.op_type)
+    return f"{_text(node.domain)}.{_text(node.op_type)}"
+
+
+# --------------------------------------------------------------------------------------------
+# Passes
+# --------------------------------------------------------------------------------------------
+
+
+def _decode(data: bytes | bytearray | memoryview) -> onnx.ModelProto:
+    """Parses the protobuf, turning every failure into ModelImportError."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise ModelImportError(f"expected the model as bytes, got {type(data).__name__}")
+    if len(data) == 0:
+        raise ModelImportError("the model is empty (0 bytes)")
+    model = onnx.ModelProto()
+    try:
+        model.ParseFromString(bytes(data))
+    except (DecodeError, ValueError, RuntimeError) as exc:
+        raise ModelImportError(f"not a valid ONNX model (protobuf decoding failed: {exc})"
+                               ) from exc
+    if not model.HasField("graph"):
+        raise ModelImportError("not a valid ONNX model (it has no graph)")
+    return model
+
+
+def _check_opset(analysis: _Analysis) -> None:
+    versions = [entry.version for entry in analysis.model.opset_import
+                if entry.domain in _DEFAULT_DOMAINS]
+    if not versions:
+        analysis.record(_STAGE_MODEL, ModelImportError(
+            "the model declares no opset for the default ONNX domain"))
+        return
+    analysis.opset = int(versions[0])
+    if not MIN_OPSET <= analysis.opset <= MAX_OPSET:
+        analysis.record(_STAGE_MODEL, ModelImportError(
+            f"opset {analysis.opset} is not supported (supported: {MIN_OPSET} to {MAX_OPSET})"))
+
+
+def _dims(value_info: onnx.ValueInfoProto) -> tuple[DimSpec, ...] | None:
+    """The declared shape of a graph input or output, or None if it has none."""
+    tensor_type = value_info.type.tensor_type
+    if not value_info.type.HasField("tensor_type") or not tensor_type.HasField("shape"):
+        return None
+    dims: list[DimSpec] = []
+    for dim in tensor_type.shape.dim:
+        if dim.HasField("dim_value"):
+            dims.append(int(dim.dim_value))
+        else:
+            dims.append(str(dim.dim_param) or None)
+    return tuple(dims)
+
+
+def _sample_shape(name: str, dims: tuple[DimSpec, ...] | None) -> Shape:
+    """The per-sample shape of the input: batch (1, symbolic or absent) as 1."""
+    if dims is None or not dims:
+        raise ModelImportError("the input must declare a tensor shape of rank >= 1", node=name)
+    batch, features = (None, dims) if len(dims) == 1 else (dims[0], dims[1:])
+    if isinstance(batch, int) and batch != 1:
+        raise ModelImportError(
+            f"batch dimension is {batch}; only 1, symbolic or absent is supported", node=name)
+    sizes: list[int] = []
+    for dim in features:
+        if not isinstance(dim, int) or dim <= 0:
+            raise ModelImportError(
+                f"input shape {list(dims)} must have fixed positive feature dimensions",
+                node=name)
+        sizes.append(dim)
+    shape = tuple(sizes) if len(dims) == 1 else (1, *sizes)
+    if num_elements(shape) > MAX_WIDTH:
+        raise ModelImportError(f"input has {num_elements(shape)} elements (limit {MAX_WIDTH})",
+                               node=name)
+    return shape
+
+
+def _check_io(analysis: _Analysis, constants: ConstantTable) -> None:
+    graph = analysis.model.graph
+    inputs = [vi for vi in graph.input if not constants.has(vi.name)]
+    if len(inputs) != 1:
+        names = ", ".join(repr(vi.name) for vi in inputs) or "none"
+        analysis.record(_STAGE_STRUCTURE, ModelImportError(
+            f"the graph must have exactly one input, it has {len(inputs)} ({names})"))
+    else:
+        value_info = inputs[0]
+        analysis.input_name = str(value_info.name)
+        analysis.input_dims = _dims(value_info)
+        elem_type = value_info.type.tensor_type.elem_type
+        try:
+            if elem_type not in (onnx.TensorProto.FLOAT, onnx.TensorProto.DOUBLE,
+                                 onnx.TensorProto.FLOAT16, onnx.TensorProto.BFLOAT16):
+                raise ModelImportError(
+                    f"input type {onnx.TensorProto.DataType.Name(elem_type)} is not a float "
+                    f"type", node=analysis.input_name)
+            analysis.input_shape = _sample_shape(analysis.input_name, analysis.input_dims)
+        except (ModelImportError, ValueError) as exc:
+            error = exc if isinstance(exc, ModelImportError) else ModelImportError(
+                f"input has an unknown type: {exc}", node=analysis.input_name)
+            analysis.record(_STAGE_STRUCTURE, error)
+    if len(graph.output) != 1:
+        analysis.record(_STAGE_STRUCTURE, ModelImportError(
+            f"the graph must have exactly one output, it has {len(graph.output)}"))
+    else:
+        analysis.output_name = str(graph.output[0].name)
+
+
+def _check_chain(analysis: _Analysis, constants: ConstantTable, consumed: set[int],
+                 ) -> list[int] | None:
+    """Checks that the non-constant nodes form one chain from the input to the output.
+
+    Returns:
+        The node indices in chain order, or None (with the problem recorded) if they do not.
+    """
+    graph = analysis.model.graph
+    start, end = analysis.input_name, analysis.output_name
+    if start is None or end is None:
+        return None  # already recorded by _check_io
+    consumers: defaultdict[str, list[int]] = defaultdict(list)
+    for index, node in enumerate(graph.node):
+        if index not in consumed:
+            for name in dict.fromkeys(node.input):
+                if name and not constants.has(name):
+                    consumers[name].append(index)
+
+    def fail(message: str, index: int | None = None) -> None:
+        node = None if index is None else _node_name(index, graph.node[index])
+        analysis.record(_STAGE_STRUCTURE, ModelImportError(
+            message + "; only a single chain from one input to one output is supported",
+            node=node))
+
+    chain: list[int] = []
+    current = start
+    while True:
+        users = consumers.get(current, [])
+        if current == end:
+            if users:
+                fail(f"consumes the graph output {current!r}", users[0])
+                return None
+            break
+        if not users:
+            fail(f"tensor {current!r} is neither consumed nor the graph output",
+                 chain[-1] if chain else None)
+            return None
+        if len(users) > 1:
+            names = ", ".join(repr(_node_name(i, graph.node[i])) for i in users)
+            fail(f"tensor {current!r} branches into {len(users)} nodes ({names})", users[1])
+            return None
+        index = users[0]
+        if index in chain:
+            fail("the graph has a cycle", index)
+            return None
+        chain.append(index)
+        node = graph.node[index]
+        dynamic = [name for name in dict.fromkeys(node.input) if name and not constants.has(name)]
+        if len(dynamic) > 1:
+            fail(f"takes {len(dynamic)} activations ({', '.join(map(repr, dynamic))})", index)
+            return None
+        if not node.output or not node.output[0]:
+            fail("has no output", index)
+            return None
+        for extra in node.output[1:]:
+            if extra and (consumers.get(extra) or extra == end):
+                user = consumers[extra][0] if consumers.get(extra) else index
+                fail(f"uses the secondary output {extra!r} of {_node_name(index, node)!r}",
+                     user)
+                return None
+        current = str(node.output[0])
+    on_chain = set(chain)
+    for index in range(len(graph.node)):
+        if index not in consumed and index not in on_chain:
+            fail(f"is not on the chain from {start!r} to {end!r}", index)
+            return None
+    return chain
+
+
+def _check_with_onnx(analysis: _Analysis) -> None:
+    """Runs onnx.checker (after external data is resolved, so it reads no files itself)."""
+    try:
+        onnx.checker.check_model(analysis.model)
+    except (onnx.checker.ValidationError, ValueError) as exc:  # ValueError: over 2 GiB
+        analysis.record(_STAGE_CHECKER, ModelImportError(
+            f"the ONNX checker rejects the model: {exc}"))
+
+
+class _Fuser:
+    """Applies the handlers' actions to the layer list (the fusion pass)."""
+
+    def __init__(self, analysis: _Analysis) -> None:
+        self.analysis = analysis
+        # tensor -> index of the layer whose output it is, while bias/ReLU may still fuse in
+        self.layer_of: dict[str, int] = {}
+        # tensors downstream of a node that failed: fusing into them is not judged, so an
+        # inspection lists the root cause rather than its echoes
+        self.unknown: set[str] = set()
+        self.parameters = 0
+
+    def mark_failed(self, node: onnx.NodeProto) -> None:
+        """Records that ``node`` failed, so its outputs have no known layer."""
+        self.unknown.update(name for name in node.output if name)
+
+    def apply(self, ctx: NodeContext, action: Dense | AddBias | ApplyRelu | NoOp,
+              output: str) -> str:
+        """Applies one action; returns the ``produces`` text; raises naming the node."""
+        layers = self.analysis.layers
+        source = self.layer_of.get(ctx.activation)
+        if isinstance(action, Dense):
+            out_dim, in_dim = action.weight.shape
+            if max(in_dim, out_dim) > MAX_WIDTH:
+                raise ctx.error(f"layer {in_dim}->{out_dim} is wider than {MAX_WIDTH}")
+            self.parameters += action.weight.size + action.bias.size
+            if self.parameters > MAX_PARAMETERS:
+                raise ctx.error(f"the model exceeds {MAX_PARAMETERS:,} parameters")
+            layers.append(_LayerBuilder(ctx.name, action.weight, action.bias))
+            self.layer_of[output] = len(layers) - 1
+            return f"layer {len(layers) - 1}: dense {in_dim}->{out_dim}"
+        if ctx.activation in self.unknown:
+            self.unknown.add(output)
+            return ""
+        if isinstance(action, AddBias):
+            if source is None or layers[source].relu:
+                raise ctx.error("adding a constant must directly follow a Gemm or MatMul "
+                                "(it becomes that layer's bias)")
+            layer = layers[source]
+            try:
+                layer.bias = layer.bias + np.broadcast_to(action.bias, layer.bias.shape)
+            except ValueError as exc:
+                raise ctx.error(f"the addend of shape {action.bias.shape} does not match the "
+                                f"{layer.bias.shape[0]} outputs of {layer.name!r}") from exc
+            self.layer_of[output] = source
+            return f"bias of layer {source}"
+        if isinstance(action, ApplyRelu):
+            if source is None or layers[source].relu:
+                raise ctx.error("must directly follow a Gemm or MatMul (+ Add); "
+                                "a standalone Relu is not supported")
+            layers[source].relu = True
+            self.layer_of[output] = source
+            return f"ReLU of layer {source}"
+        if source is not None:
+            self.layer_of[output] = source
+        return ""
+
+
+def _walk_nodes(analysis: _Analysis, constants: ConstantTable, consumed: set[int],
+                order: list[int]) -> None:
+    """Runs every node's handler in ``order`` and fuses the results into layers."""
+    graph = analysis.model.graph
+    shapes: dict[str, Shape | None] = {}
+    if analysis.input_name is not None:
+        shapes[analysis.input_name] = analysis.input_shape
+    fuser = _Fuser(analysis)
+    for index in order:
+        node = graph.node[index]
+        name = _node_name(index, node)
+        op_type = _qualified_op(node)
+        if index in consumed:
+            analysis.nodes.append(NodeInfo(index, name, op_type, "supported", "constant", None))
+            continue
+        handler = HANDLERS.get(op_type)
+        if handler is None:
+            error: ModelImportError = UnsupportedOperatorError(
+                f"operator {op_type!r} is not supported", node=name, op_type=op_type,
+                supported=SUPPORTED_OPS)
+            analysis.record(_STAGE_OPERATORS, error)
+            analysis.nodes.append(NodeInfo(index, name, op_type, "unsupported", "", str(error)))
+            fuser.mark_failed(node)
+            continue
+        try:
+            dynamic = [n for n in dict.fromkeys(node.input) if n and not constants.has(n)]
+            if len(dynamic) != 1:
+                raise ModelImportError(
+                    f"{op_type}: expected exactly one non-constant input, got "
+                    f"{len(dynamic)} ({', '.join(map(repr, dynamic)) or 'none'})", node=name)
+            if not node.output or not node.output[0]:
+                raise ModelImportError(f"{op_type}: the node has no output", node=name)
+            ctx = NodeContext(node=node, name=name, activation=dynamic[0],
+                              in_shape=shapes.get(dynamic[0]), constants=constants,
+                              opset=analysis.opset or 0, supported=SUPPORTED_OPS)
+            result = handler(ctx)
+            produces = fuser.apply(ctx, result.action, str(node.output[0]))
+            shapes[node.output[0]] = result.out_shape
+            status = "no-op" if isinstance(result.action, NoOp) else "supported"
+            analysis.nodes.append(NodeInfo(index, name, op_type, status, produces, None))
+        except ModelImportError as exc:
+            unsupported = isinstance(exc, UnsupportedOperatorError)
+            analysis.record(_STAGE_OPERATORS if unsupported else _STAGE_NODES, exc)
+            analysis.nodes.append(NodeInfo(index, name, op_type,
+                                           "unsupported" if unsupported else "error", "",
+                                           str(exc)))
+            fuser.mark_failed(node)
+    _check_result(analysis, shapes)
+
+
+def _check_result(analysis: _Analysis, shapes: dict[str, Shape | None]) -> None:
+    """Checks the chain's end: at least one layer, and one vector of the declared width."""
+    if not analysis.layers:
+        analysis.record(_STAGE_RESULT, ModelImportError(
+            "the model has no Gemm or MatMul layer", node=analysis.output_name))
+        return
+    if analysis.output_name is None:
+        return
+    width = analysis.layers[-1].weight.shape[0]
+    shape = shapes.get(analysis.output_name)
+    if shape is not None and (not is_vector(shape) or shape[-1] != width):
+        analysis.record(_STAGE_RESULT, ModelImportError(
+            f"the output has shape {shape}; it must be one vector of the last layer's "
+            f"{width} outputs", node=analysis.output_name))
+    declared = _dims(analysis.model.graph.output[0])
+    if declared and isinstance(declared[-1], int) and declared[-1] != width:
+        analysis.record(_STAGE_RESULT, ModelImportError(
+            f"the output declares width {declared[-1]} but the last layer has {width} outputs",
+            node=analysis.output_name))
+
+
+def _analyse(model: onnx.ModelProto, base_dir: str | os.PathLike[str] | None) -> _Analysis:
+    analysis = _Analysis(model=model)
+    _check_opset(analysis)
+    for problem in resolve_external_data(model.graph, base_dir):
+        analysis.record(_STAGE_CONSTANTS, problem)
+    constants, consumed = build_constant_table(model.graph)
+    _check_io(analysis, constants)
+    chain = _check_chain(analysis, constants, consumed)
+    # Along the chain when there is one (graph order need not be chain order in a malformed
+    # file); otherwise in graph order, to list as much as possible.
+    order = (sorted(consumed) + chain) if chain is not None else list(range(len(model.graph.node)))
+    _walk_nodes(analysis, constants, consumed, order)
+    analysis.nodes.sort(key=lambda info: info.index)
+    # The checker is the last line of defence for what the passes do not look at (types,
+    # attribute kinds, SSA form). It runs only on a model the passes accept: on any other it
+    # would restate their error (an unknown operator, unresolved external data) less clearly.
+    if not analysis.problems:
+        _check_with_onnx(analysis)
+    return analysis
+
+
+# --------------------------------------------------------------------------------------------
+# Public entry points
+# --------------------------------------------------------------------------------------------
+
+
+def load_onnx(data: bytes, *, base_dir: str | os.PathLike[str] | None = None) -> FloatModel:
+    """Imports an ONNX model as a chain of float dense layers.
+
+    Args:
+        data: The serialized ``ModelProto``.
+        base_dir: The directory that holds the model's external data files. External data
+            is read only from plain file names inside it; ``None`` refuses external data.
+
+    Returns:
+        The float model.
+
+    Raises:
+        UnsupportedOperatorError: For an operator (or attribute) that is not supported; it
+            names the node and lists the supported operators.
+        ModelImportError: For anything else that makes the model unusable (malformed bytes,
+            opset outside 7..23, not a single chain, shape mismatches, non-finite weights,
+            size limits, refused external data); it names the node or tensor when one is at
+            fault.
+    """
+    analysis = _analyse(_decode(data), base_dir)
+    error = analysis.first_error()
+    if error is not None:
+        raise error
+    assert analysis.input_name is not None and analysis.output_name is not None
+    assert analysis.input_shape is not None and analysis.opset is not None
+    return FloatModel(
+        input_name=analysis.input_name,
+        output_name=analysis.output_name,
+        input_dim=num_elements(analysis.input_shape),
+        opset=analysis.opset,
+        layers=tuple(DenseLayer(name=b.name, weight=b.weight, bias=b.bias, relu=b.relu)
+                     for b in analysis.layers),
+    )
+
+
+def inspect_onnx(data: bytes, *, base_dir: str | os.PathLike[str] | None = None,
+                 ) -> InspectReport:
+    """Lists every node of a model with its support status, without raising on problems.
+
+    Args:
+        data: The serialized ``ModelProto``.
+        base_dir: As for :func:`load_onnx`.
+
+    Returns:
+        The report; ``report.error`` is what :func:`load_onnx` would raise.
+
+    Raises:
+        ModelImportError: Only when ``data`` is not an ONNX model at all (it does not
+            decode), since then there are no nodes to list.
+    """
+    model = _decode(data)
+    analysis = _analyse(model, base_dir)
+    error = analysis.first_error()
+    # Problems in the order load_onnx meets them (stable within a stage).
+    ordered = sorted(analysis.problems, key=lambda item: item[0])
+    return InspectReport(
+        producer=" ".join(_text(p) for p in (model.producer_name, model.producer_version) if p),
+        ir_version=int(model.ir_version),
+        opset=analysis.opset,
+        input_name=analysis.input_name,
+        input_shape=analysis.input_dims,
+        output_name=analysis.output_name,
+        nodes=tuple(analysis.nodes),
+        layers=tuple(
+            LayerInfo(index=i, name=b.name, in_dim=int(b.weight.shape[1]),
+                      out_dim=int(b.weight.shape[0]), relu=b.relu,
+                      parameters=int(b.weight.size + b.bias.size))
+            for i, b in enumerate(analysis.layers)),
+        problems=tuple(str(problem) for _, problem in ordered),
+        error=None if error is None else str(error),
+    )

@@ -1,0 +1,36 @@
+"""ONNX operator handlers, one small module per operator family, registered in one table.
+
+To support a new operator, write a handler ``(NodeContext) -> OpResult`` in a module of its
+family and add it to :data:`HANDLERS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from folding.ops.activation import relu
+from folding.ops.base import OpHandler
+from folding.ops.bias import add
+from folding.ops.constants import CONSTANT_OPS
+from folding.ops.gemm import gemm
+from folding.ops.matmul import matmul
+from folding.ops.passthrough import dropout, identity
+from folding.ops.shape import flatten, reshape
+
+#: Handlers of the operators that may carry the activation, by ONNX op type.
+HANDLERS: Mapping[str, OpHandler] = MappingProxyType({
+    "Add": add,
+    "Dropout": dropout,
+    "Flatten": flatten,
+    "Gemm": gemm,
+    "Identity": identity,
+    "MatMul": matmul,
+    "Relu": relu,
+    "Reshape": reshape,
+})
+
+#: Every supported operator type (the handlers plus those evaluated as constants).
+SUPPORTED_OPS: tuple[str, ...] = tuple(sorted({*HANDLERS, *CONSTANT_OPS}))
+
+__all__ = ["HANDLERS", "SUPPORTED_OPS"]

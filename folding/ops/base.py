@@ -1,0 +1,182 @@
+"""What an op handler sees and what it returns.
+
+A handler is a function ``(NodeContext) -> OpResult``. It validates one node, reads its
+constant operands and infers its output shape; it never looks at other nodes. What the node
+*does* to the layer list is its :data:`Action`, applied afterwards by the fusion pass in
+:mod:`folding.onnx_import` (so that "Relu must follow a dense layer" lives in one place).
+
+Shapes are per-sample shapes with the batch dimension (1, symbolic or absent) taken as 1;
+``None`` means unknown (only while inspecting a model that already has an error upstream).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import onnx
+
+from folding.errors import ModelImportError, UnsupportedOperatorError
+from folding.ir import FloatArray
+from folding.ops.constants import ConstantTable
+
+Shape = tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Dense:
+    """Start a new dense layer ``W x + b`` (``weight`` is ``[out, in]``)."""
+
+    weight: FloatArray
+    bias: FloatArray
+
+
+@dataclass(frozen=True)
+class AddBias:
+    """Add a constant (broadcastable to ``[out]``) to the bias of the layer just produced."""
+
+    bias: FloatArray
+
+
+@dataclass(frozen=True)
+class ApplyRelu:
+    """Fuse a ReLU into the layer just produced."""
+
+
+@dataclass(frozen=True)
+class NoOp:
+    """Leave the activation data unchanged (shape-only or inference-time no-op)."""
+
+
+Action = Dense | AddBias | ApplyRelu | NoOp
+
+
+@dataclass(frozen=True)
+class OpResult:
+    """A handler's verdict on one node."""
+
+    action: Action
+    out_shape: Shape | None
+
+
+def is_vector(shape: Shape) -> bool:
+    """Whether ``shape`` holds one vector: every dimension but the last is 1."""
+    return len(shape) >= 1 and all(dim == 1 for dim in shape[:-1])
+
+
+def num_elements(shape: Shape) -> int:
+    """The product of the dimensions."""
+    return math.prod(shape)
+
+
+@dataclass(frozen=True)
+class NodeContext:
+    """One node, as a handler sees it.
+
+    Attributes:
+        node: The ONNX node.
+        name: Its display name (``node.name`` or ``node{index}_{op_type}``).
+        activation: The tensor that carries the activation into this node.
+        in_shape: The activation's per-sample shape, or ``None`` if unknown.
+        constants: The model's constant tensors.
+        opset: The default-domain opset version.
+        supported: The supported operator types (for error messages).
+    """
+
+    node: onnx.NodeProto
+    name: str
+    activation: str
+    in_shape: Shape | None
+    constants: ConstantTable
+    opset: int
+    supported: tuple[str, ...]
+
+    @property
+    def op_type(self) -> str:
+        """The node's operator type."""
+        return str(self.node.op_type)
+
+    def error(self, message: str) -> ModelImportError:
+        """A ModelImportError naming this node."""
+        return ModelImportError(f"{self.op_type}: {message}", node=self.name)
+
+    def unsupported(self, message: str) -> UnsupportedOperatorError:
+        """An UnsupportedOperatorError for an unsupported attribute value of this node."""
+        return UnsupportedOperatorError(f"{self.op_type}: {message}", node=self.name,
+                                        op_type=self.op_type, supported=self.supported)
+
+    def attr(self, name: str, default: Any) -> Any:
+        """The value of attribute ``name``, or ``default`` when absent."""
+        for attribute in self.node.attribute:
+            if attribute.name == name:
+                return onnx.helper.get_attribute_value(attribute)
+        return default
+
+    def input_name(self, position: int) -> str:
+        """The name of input ``position`` (``""`` when absent or omitted)."""
+        return self.node.input[position] if position < len(self.node.input) else ""
+
+    def require_activation_at(self, position: int) -> None:
+        """Checks that the activation enters at input ``position``."""
+        if self.input_name(position) != self.activation:
+            raise self.error(
+                f"the activation {self.activation!r} must be input {position}; "
+                f"only constant weights are supported in the other operands"
+            )
+
+    def constant(self, position: int, what: str) -> np.ndarray[Any, Any]:
+        """The constant tensor at input ``position`` (any dtype)."""
+        name = self.input_name(position)
+        if not name:
+            raise self.error(f"{what} (input {position}) is missing")
+        if name == self.activation or not self.constants.has(name):
+            raise self.error(
+                f"{what} ({name!r}) must be a constant (an initializer or Constant output)"
+            )
+        try:
+            return self.constants.get(name)
+        except ModelImportError as exc:
+            raise self.error(f"{what} ({name!r}): {exc}") from exc
+
+    def float_constant(self, position: int, what: str) -> FloatArray:
+        """The constant at input ``position`` as finite float64."""
+        raw = self.constant(position, what)
+        name = self.input_name(position)
+        if raw.dtype.kind in "bcOUSM":
+            raise self.error(f"{what} ({name!r}) has non-numeric dtype {raw.dtype}")
+        try:
+            with np.errstate(invalid="ignore"):  # NaN in narrow float types; refused below
+                values: FloatArray = raw.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise self.error(f"{what} ({name!r}) cannot be read as float: {exc}") from exc
+        if not np.isfinite(values).all():
+            raise self.error(f"{what} ({name!r}) contains NaN or infinity")
+        return values
+
+    def vector_width(self) -> int | None:
+        """The width of the incoming vector, or ``None`` if its shape is unknown."""
+        if self.in_shape is None:
+            return None
+        if not is_vector(self.in_shape):
+            raise self.error(
+                f"the input {self.activation!r} has shape {self.in_shape}, which is not a "
+                f"vector; add a Flatten before this node"
+            )
+        return self.in_shape[-1]
+
+
+OpHandler = Callable[[NodeContext], OpResult]
+
+
+def bias_vector(ctx: NodeContext, bias: FloatArray, width: int, what: str) -> FloatArray:
+    """Broadcasts a constant to one ``[width]`` bias vector, or names the node on failure."""
+    try:
+        row: FloatArray = np.broadcast_to(bias, (1, width))[0].copy()
+    except ValueError as exc:
+        raise ctx.error(
+            f"{what} of shape {bias.shape} does not broadcast to one vector of width {width}"
+        ) from exc
+    return row

@@ -1,0 +1,375 @@
+"""Calibration: choosing the fixed-point scales of a float model, and an accuracy report.
+
+The scheme is the one in docs/ARCHITECTURE.md ("Quantization"): every layer ``l`` gets a real
+activation scale ``sigma_l`` (``sigma_0`` for the input) and is quantized as::
+
+    W_q = round(W * 2^s * sigma_l / sigma_{l-1})
+    b_q = round(b * 2^s * sigma_l) + 2^(s-1)        (the last term only when s >= 1)
+
+``round`` is NumPy's ``rint`` (to nearest, ties to even). The ``+ 2^(s-1)`` departs from the
+formula in docs/ARCHITECTURE.md on purpose: it turns the circuit's ``floor(acc / 2^s)`` into
+round-to-nearest. Without it every layer's output is half a unit low on average, a systematic
+error that adds up coherently down a deep stack; on narrow 32- and 64-layer MLPs with scales
+lowered to fit the weights it more than doubled the logit error. It is part of the bias, so the
+integer arithmetic (the specification) is unchanged.
+
+Scales:
+
+* ``A_l`` is ``max |pre-activation of layer l|`` of the float model on the calibration data,
+  ``A_0 = max |input|``. A zero (degenerate) range counts as 1.0, so no scale divides by zero.
+* The target is ``t_l = headroom * (2^(a-1) - 1) / A_l``: the calibration maximum lands at
+  ``headroom`` of the activation range (the rest is margin for unseen inputs).
+* Weights must fit: ``max |W_q| <= 2^(w-1) - 1``, i.e.
+  ``sigma_l <= (2^(w-1) - 1) * sigma_{l-1} / (max |W_l| * 2^s)``. So
+  ``sigma_l = min(t_l, that limit)``, computed first layer to last so that a lowered scale
+  propagates into the next layer's limit.
+
+The default shift (``shift=None``) is chosen by :func:`choose_shift`.
+
+Calibration data defaults to :func:`default_calibration`: 64 standard-normal samples of the
+input dimension from a NumPy generator seeded with ``DEFAULT_CALIBRATION_SEED``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from folding.errors import InputError, QuantizationError, RangeError
+from folding.ir import (
+    FloatArray,
+    FloatModel,
+    QuantizedModel,
+    QuantLayer,
+    QuantSettings,
+)
+from folding.reference import preactivations_int
+
+__all__ = [
+    "DEFAULT_CALIBRATION_SAMPLES",
+    "DEFAULT_CALIBRATION_SEED",
+    "LayerQuantInfo",
+    "QuantReport",
+    "choose_shift",
+    "default_calibration",
+    "quantize",
+]
+
+DEFAULT_CALIBRATION_SAMPLES = 64
+#: Arbitrary, but distinct from the small seeds users and test builders pass to their own
+#: generators (a calibration set equal to a weight matrix's rows would be badly skewed).
+DEFAULT_CALIBRATION_SEED = 0xCA11B
+MIN_DEFAULT_SHIFT = 1
+MAX_DEFAULT_SHIFT = 30
+
+#: A float bias times ``2^s * sigma`` must stay below this before it is cast to int64.
+_BIAS_FLOAT_LIMIT = float(1 << 62)
+
+
+@dataclass(frozen=True)
+class LayerQuantInfo:
+    """How one layer was quantized.
+
+    Attributes:
+        name: The layer's name.
+        scale: ``sigma_l``, the layer's output scale.
+        target_scale: The activation-limited scale ``t_l`` before the weight limit.
+        weight_limited: Whether ``sigma_l`` was lowered so that the weights fit.
+        multiplier: ``2^s * sigma_l / sigma_{l-1}``, the factor applied to the weights.
+        max_abs_weight_q: ``max |W_q|``.
+        effective_weight_bits: Signed bits ``max |W_q|`` needs (``weight_bits`` at most).
+        max_abs_preactivation_q: ``max |y|`` on the calibration data (integer, pre-ReLU).
+        activation_utilization: That maximum over ``2^(a-1)`` (1.0 would overflow).
+    """
+
+    name: str
+    scale: float
+    target_scale: float
+    weight_limited: bool
+    multiplier: float
+    max_abs_weight_q: int
+    effective_weight_bits: int
+    max_abs_preactivation_q: int
+    activation_utilization: float
+
+
+@dataclass(frozen=True)
+class QuantReport:
+    """Accuracy of the integer model against the float model on the calibration samples.
+
+    The comparison is in-sample (the samples that chose the scales); pass held-out data as
+    calibration to :func:`quantize` for an out-of-sample estimate.
+
+    Attributes:
+        samples: Number of calibration samples.
+        settings: The fixed-point settings that were chosen.
+        headroom: The headroom used for the target scales.
+        input_scale: ``sigma_0``.
+        max_abs_logit_error: ``max |float logits - dequantized integer logits|``.
+        mean_abs_logit_error: The mean of the same.
+        max_abs_logit: ``max |float logits|``, to put the errors in proportion.
+        top1_agreement: Fraction of samples whose arg-max logit agrees.
+        layers: Per-layer details.
+    """
+
+    samples: int
+    settings: QuantSettings
+    headroom: float
+    input_scale: float
+    max_abs_logit_error: float
+    mean_abs_logit_error: float
+    max_abs_logit: float
+    top1_agreement: float
+    layers: tuple[LayerQuantInfo, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Returns the report as a JSON-able dict."""
+        data = asdict(self)
+        data["layers"] = [asdict(layer) for layer in self.layers]
+        return data
+
+    def format(self) -> str:
+        """Returns a human-readable multi-line summary."""
+        s = self.settings
+        lines = [
+            (f"quantization: act_bits={s.act_bits} weight_bits={s.weight_bits} "
+             f"shift={s.shift} headroom={self.headroom:g}"),
+            f"calibration samples: {self.samples}",
+            f"top-1 agreement: {self.top1_agreement:.2%}",
+            (f"logit error: max {self.max_abs_logit_error:.3g}, "
+             f"mean {self.mean_abs_logit_error:.3g} (max |logit| {self.max_abs_logit:.3g})"),
+            "",
+            f"{'#':>4}  {'layer':<24} {'scale':>10} {'w bits':>6} {'act use':>7}  note",
+        ]
+        for index, layer in enumerate(self.layers):
+            note = "scale lowered to fit weights" if layer.weight_limited else ""
+            lines.append(
+                f"{index:>4}  {layer.name[:24]:<24} {layer.scale:>10.4g} "
+                f"{layer.effective_weight_bits:>6} {layer.activation_utilization:>7.1%}  {note}"
+            )
+        return "\n".join(lines).rstrip()
+
+
+def default_calibration(input_dim: int) -> FloatArray:
+    """The bundled calibration set: 64 seeded standard-normal samples.
+
+    Args:
+        input_dim: The model's input length.
+
+    Returns:
+        float64 array ``[64, input_dim]``.
+    """
+    rng = np.random.default_rng(DEFAULT_CALIBRATION_SEED)
+    samples: FloatArray = rng.standard_normal((DEFAULT_CALIBRATION_SAMPLES, input_dim))
+    return samples
+
+
+def _calibration_batch(model: FloatModel, calibration: npt.ArrayLike | None) -> FloatArray:
+    """Validates the calibration data and returns it as float64 ``[n, input_dim]``."""
+    if calibration is None:
+        return default_calibration(model.input_dim)
+    array = np.asarray(calibration)
+    if array.ndim == 1:
+        array = array.reshape(1, -1)
+    if array.ndim != 2 or array.shape[1] != model.input_dim or array.shape[0] == 0:
+        raise InputError(
+            f"calibration data has shape {tuple(np.shape(calibration))}; expected "
+            f"(n, {model.input_dim}) with n >= 1"
+        )
+    if array.dtype.kind not in "fiu":
+        raise InputError(f"calibration data must be numeric, got dtype {array.dtype}")
+    batch: FloatArray = array.astype(np.float64)
+    if not np.isfinite(batch).all():
+        raise InputError("calibration data contains NaN or infinity")
+    return batch
+
+
+def _range(values: FloatArray) -> float:
+    """``max |values|``, with a degenerate (zero) range counted as 1.0."""
+    peak = float(np.abs(values).max()) if values.size else 0.0
+    return peak if peak > 0.0 else 1.0
+
+
+def choose_shift(target_scales: list[float], max_abs_weights: list[float], *,
+                 act_bits: int, weight_bits: int, headroom: float) -> int:
+    """Picks the shift ``s`` that balances weight precision against activation precision.
+
+    For each layer, ``s*_l = log2((2^(w-1)-1) / max|W_l|) - log2(t_l / t_{l-1})`` is the
+    largest shift at which its weights fit at the target scales. A shift above ``s*_l``
+    lowers ``sigma_l`` by ``2^(s - s*_l)`` (and the lowering carries into later layers); a
+    shift below leaves weight bits unused. For every ``s`` in [1, 30] the bits each layer
+    keeps are predicted in closed form (deficit ``d_l = max(0, d_{l-1} + s - s*_l)``), and
+    the cost is the sum over layers of ``2^-(weight bits kept) + 2^-(activation bits kept)``,
+    a proxy for the relative rounding error. The smallest ``s`` of least cost wins (a
+    smaller shift makes each circuit decomposition shorter).
+
+    Args:
+        target_scales: ``t_0 .. t_L`` (input first).
+        max_abs_weights: ``max |W_l|`` for each layer (0 for an all-zero layer).
+        act_bits: ``a``.
+        weight_bits: ``w``.
+        headroom: The target fraction of the activation range.
+
+    Returns:
+        The shift, in ``[1, 30]``.
+    """
+    weight_limit = (1 << (weight_bits - 1)) - 1
+    act_bits_kept = math.log2(headroom * ((1 << (act_bits - 1)) - 1))
+    ideal: list[float | None] = []
+    for layer, wmax in enumerate(max_abs_weights):
+        if wmax <= 0.0:
+            ideal.append(None)  # an all-zero layer fits at any scale
+        else:
+            ratio = math.log2(target_scales[layer + 1] / target_scales[layer])
+            ideal.append(math.log2(weight_limit / wmax) - ratio)
+    best_shift, best_cost = MIN_DEFAULT_SHIFT, math.inf
+    for shift in range(MIN_DEFAULT_SHIFT, MAX_DEFAULT_SHIFT + 1):
+        cost, deficit = 0.0, 0.0
+        for s_star in ideal:
+            if s_star is None:
+                new_deficit = 0.0  # no weight limit, so the layer reaches its target
+                lost_weight_bits = 0.0
+            else:
+                new_deficit = max(0.0, deficit + shift - s_star)
+                lost_weight_bits = s_star - shift - deficit + new_deficit
+            deficit = new_deficit
+            # Capped exponents keep 2.0**x finite; any cap this large already loses.
+            cost += 2.0 ** min(lost_weight_bits - (weight_bits - 1), 60.0)
+            cost += 2.0 ** min(deficit - act_bits_kept, 60.0)
+        if cost < best_cost * (1.0 - 1e-9):
+            best_shift, best_cost = shift, cost
+    return best_shift
+
+
+def _quantize_layers(model: FloatModel, ranges: list[float], target: list[float],
+                     settings: QuantSettings,
+                     ) -> tuple[list[QuantLayer], list[float], list[bool], list[float]]:
+    """Quantizes every layer at the given ranges ``A_l`` and targets ``t_l``; returns the
+    layers, their scales, whether each was weight-limited, and the weight multipliers."""
+    shift = settings.shift
+    weight_limit = settings.weight_limit
+    rounding = (1 << (shift - 1)) if shift > 0 else 0  # floor(v + 1/2) = round(v)
+    layers: list[QuantLayer] = []
+    scales: list[float] = []
+    limited: list[bool] = []
+    multipliers: list[float] = []
+    previous = target[0]
+    for index, layer in enumerate(model.layers):
+        wmax = float(np.abs(layer.weight).max())
+        scale = target[index + 1]
+        if wmax > 0.0:
+            fit = weight_limit * previous / (wmax * 2.0**shift)
+            scale = min(scale, fit)
+        # A lowered scale can shrink geometrically down a deep stack; once the calibration
+        # maximum maps below one unit the layer carries no signal, so refuse it by name.
+        if not scale * ranges[index + 1] >= 1.0:
+            raise QuantizationError(
+                f"layer {index} ({layer.name!r}): at shift {shift} its weights only fit at an "
+                f"activation scale of {scale:.3g}, which leaves less than one integer step "
+                f"for its output range; lower the shift or raise weight_bits"
+            )
+        limited.append(scale < target[index + 1])
+        multiplier = 2.0**shift * scale / previous
+        # The clip only absorbs float rounding at the limit (127.00000001 -> 127).
+        weight_q = np.clip(np.rint(layer.weight * multiplier), -weight_limit, weight_limit)
+        bias_real = layer.bias * (2.0**shift * scale)
+        if bias_real.size and float(np.abs(bias_real).max()) >= _BIAS_FLOAT_LIMIT:
+            raise QuantizationError(
+                f"layer {index} ({layer.name!r}): the quantized bias reaches 2^62; "
+                f"lower the shift or act_bits"
+            )
+        bias_q = np.rint(bias_real).astype(np.int64) + rounding
+        layers.append(QuantLayer(name=layer.name, weight=weight_q.astype(np.int64),
+                                 bias=bias_q, relu=layer.relu))
+        scales.append(scale)
+        multipliers.append(multiplier)
+        previous = scale
+    return layers, scales, limited, multipliers
+
+
+def _effective_bits(max_abs: int) -> int:
+    """Signed bits needed to hold every value of magnitude at most ``max_abs``."""
+    return max_abs.bit_length() + 1
+
+
+def _report(model: FloatModel, qmodel: QuantizedModel, samples: FloatArray, headroom: float,
+            target: list[float], limited: list[bool], multipliers: list[float]) -> QuantReport:
+    """Runs both models on the calibration samples and compares them."""
+    try:
+        pre = preactivations_int(qmodel, qmodel.quantize_input(samples))
+    except RangeError as exc:
+        raise QuantizationError(
+            f"a calibration sample leaves the activation range at headroom {headroom} "
+            f"({exc}); lower the headroom"
+        ) from exc
+    last = np.maximum(pre[-1], 0) if qmodel.layers[-1].relu else pre[-1]
+    float_logits = model.forward(samples)
+    int_logits = qmodel.dequantize_output(last)
+    error = np.abs(float_logits - int_logits)
+    half = 1 << (qmodel.settings.act_bits - 1)
+    infos = []
+    for index, layer in enumerate(qmodel.layers):
+        wmax = int(np.abs(layer.weight).max())
+        pre_max = int(np.abs(pre[index]).max())
+        infos.append(LayerQuantInfo(
+            name=layer.name, scale=qmodel.layer_scales[index], target_scale=target[index + 1],
+            weight_limited=limited[index], multiplier=multipliers[index],
+            max_abs_weight_q=wmax, effective_weight_bits=_effective_bits(wmax),
+            max_abs_preactivation_q=pre_max, activation_utilization=pre_max / half,
+        ))
+    agree = np.argmax(float_logits, axis=1) == np.argmax(int_logits, axis=1)
+    return QuantReport(
+        samples=int(samples.shape[0]), settings=qmodel.settings, headroom=headroom,
+        input_scale=qmodel.input_scale, max_abs_logit_error=float(error.max()),
+        mean_abs_logit_error=float(error.mean()),
+        max_abs_logit=float(np.abs(float_logits).max()),
+        top1_agreement=float(agree.mean()), layers=tuple(infos),
+    )
+
+
+def quantize(model: FloatModel, calibration: npt.ArrayLike | None = None, *,
+             act_bits: int = 16, weight_bits: int = 8, shift: int | None = None,
+             headroom: float = 0.5) -> QuantizedModel:
+    """Chooses fixed-point scales for ``model`` and quantizes it.
+
+    Args:
+        model: The float model.
+        calibration: Representative inputs ``[n, input_dim]`` (or one ``[input_dim]``);
+            ``None`` uses :func:`default_calibration` (64 seeded standard-normal samples).
+        act_bits: Signed activation bits ``a`` (4..24).
+        weight_bits: Signed weight bits ``w`` (2..16).
+        shift: The rescale ``s`` (0..32); ``None`` picks one with :func:`choose_shift`.
+        headroom: Fraction of the activation range the calibration maximum may use, in
+            ``(0, 1]``; the rest is margin for inputs larger than the calibration data.
+
+    Returns:
+        The quantized model, with its accuracy report in ``QuantizedModel.report``.
+
+    Raises:
+        QuantizationError: If the settings are out of range, a layer cannot be represented
+            (an accumulator could reach 2^62), or a calibration sample overflows.
+        InputError: If the calibration data has the wrong shape or is not finite.
+    """
+    QuantSettings(act_bits=act_bits, weight_bits=weight_bits, shift=shift or 0)  # validate
+    if not (isinstance(headroom, (int, float)) and 0.0 < headroom <= 1.0):
+        raise QuantizationError(f"headroom = {headroom!r} is outside (0, 1]")
+    samples = _calibration_batch(model, calibration)
+    pre = model.forward_preactivations(samples)
+    if not all(np.isfinite(p).all() for p in pre):
+        raise QuantizationError("the float model overflows on the calibration data")
+    act_limit = (1 << (act_bits - 1)) - 1
+    ranges = [_range(samples)] + [_range(p) for p in pre]
+    target = [headroom * act_limit / r for r in ranges]
+    if shift is None:
+        shift = choose_shift(target, [float(np.abs(layer.weight).max()) for layer in model.layers],
+                             act_bits=act_bits, weight_bits=weight_bits, headroom=headroom)
+    settings = QuantSettings(act_bits=act_bits, weight_bits=weight_bits, shift=shift)
+    layers, scales, limited, multipliers = _quantize_layers(model, ranges, target, settings)
+    qmodel = QuantizedModel(settings=settings, layers=tuple(layers), input_scale=target[0],
+                            output_scale=scales[-1], layer_scales=tuple(scales))
+    report = _report(model, qmodel, samples, headroom, target, limited, multipliers)
+    return replace(qmodel, report=report)

@@ -1,0 +1,77 @@
+//! Small R1CS gadgets shared by the step circuit: advice allocation, booleanity, selectors.
+use ff::PrimeField;
+use nova_snark::frontend::{num::AllocatedNum, ConstraintSystem, SynthesisError, Variable};
+
+/// Allocates an advice variable with an optional value (absent while shaping the circuit).
+pub fn alloc<F: PrimeField, CS: ConstraintSystem<F>>(
+  cs: &mut CS,
+  name: impl FnOnce() -> String,
+  value: Option<F>,
+) -> Result<Variable, SynthesisError> {
+  cs.alloc(name, || value.ok_or(SynthesisError::AssignmentMissing))
+}
+
+/// Allocates an advice number (an [`AllocatedNum`]) with an optional value.
+pub fn alloc_num<F: PrimeField, CS: ConstraintSystem<F>>(
+  cs: &mut CS,
+  name: impl FnOnce() -> String,
+  value: Option<F>,
+) -> Result<AllocatedNum<F>, SynthesisError> {
+  AllocatedNum::alloc(cs.namespace(name), || {
+    value.ok_or(SynthesisError::AssignmentMissing)
+  })
+}
+
+/// Allocates a bit: an advice variable constrained by `b * (1 - b) = 0`.
+///
+/// The value is a field element (not a `bool`) so tests can hand in a non-boolean value and
+/// watch the booleanity constraint reject it.
+pub fn alloc_bit<F: PrimeField, CS: ConstraintSystem<F>>(
+  cs: &mut CS,
+  name: impl FnOnce() -> String + Clone,
+  value: Option<F>,
+) -> Result<Variable, SynthesisError> {
+  let n2 = name.clone();
+  let v = alloc(cs, name, value)?;
+  cs.enforce(
+    || format!("{} is boolean", n2()),
+    |lc| lc + v,
+    |lc| lc + CS::one() - v,
+    |lc| lc,
+  );
+  Ok(v)
+}
+
+/// One-hot step selector: bits `s_k`, `sum s_k = 1`, `sum k s_k = i - first_step`.
+///
+/// Exactly one bit is set (booleanity plus sum one), and its index is the segment-local step
+/// index, so the constants selected by these bits are those of step `i` and no other.
+pub fn selector<F: PrimeField, CS: ConstraintSystem<F>>(
+  cs: &mut CS,
+  i: &AllocatedNum<F>,
+  first_step: u64,
+  values: Option<&[F]>,
+  num_steps: usize,
+) -> Result<Vec<Variable>, SynthesisError> {
+  let bits = (0..num_steps)
+    .map(|k| alloc_bit(cs, move || format!("select {k}"), values.map(|v| v[k])))
+    .collect::<Result<Vec<_>, _>>()?;
+  cs.enforce(
+    || "selector sums to one",
+    |lc| bits.iter().fold(lc, |lc, b| lc + *b),
+    |lc| lc + CS::one(),
+    |lc| lc + CS::one(),
+  );
+  cs.enforce(
+    || "selector picks step i",
+    |lc| {
+      bits
+        .iter()
+        .enumerate()
+        .fold(lc, |lc, (k, b)| lc + (F::from(k as u64), *b))
+    },
+    |lc| lc + CS::one(),
+    |lc| lc + i.get_variable() - (F::from(first_step), CS::one()),
+  );
+  Ok(bits)
+}

@@ -1,0 +1,267 @@
+//! The step circuit: one or more dense layers per Nova step, for both weight modes.
+//!
+//! State `z = [i, h_act]` (public model) or `[i, h_act, h_model]` (private weights).
+//! Every step:
+//! 1. increments the step counter `i`;
+//! 2. (public model) allocates one-hot selector bits that pick step `i`'s constants;
+//! 3. takes the step's input activations as advice, range-checks each with `a` bits, and
+//!    checks `H_act(pack(x)) == h_act`;
+//! 4. applies each layer slot ([`dense`]): lane-packed multiply-accumulate, one
+//!    `s + a`-bit decomposition per lane (rescale, range check, ReLU sign), ReLU;
+//!    in private mode absorbs the layer's packed weights into `h_model`;
+//! 5. outputs `H_act(pack(out))`.
+use std::sync::Arc;
+
+use ff::PrimeField;
+use nova_snark::{
+  frontend::{
+    gadgets::poseidon::Elt, num::AllocatedNum, num::Num, Boolean, ConstraintSystem,
+    SynthesisError,
+  },
+  traits::circuit::StepCircuit,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::hash::{self, Constants, DOMAIN_ACTIVATIONS};
+use crate::model::{Settings, WeightMode};
+use crate::packing::{activations_per_element, pow2, LaneLayout};
+
+pub mod dense;
+pub mod gadgets;
+pub mod witness;
+
+pub use witness::{SlotWitness, StepWitness};
+
+/// Shape of one layer slot of a step (the same for every step of a segment).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SlotShape {
+  /// Input width.
+  pub n_in: usize,
+  /// Output width.
+  pub n_out: usize,
+  /// Whether ReLU follows.
+  pub relu: bool,
+  /// Lane layout of the accumulators.
+  pub layout: LaneLayout,
+}
+
+/// Shape of a step: settings, weight mode and the layer slots.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct StepShape {
+  /// Fixed-point settings.
+  pub settings: Settings,
+  /// Weight binding mode.
+  pub mode: WeightMode,
+  /// Layer slots, applied in order.
+  pub slots: Vec<SlotShape>,
+}
+
+impl StepShape {
+  /// Width of the state vector `z`.
+  pub fn arity(&self) -> usize {
+    match self.mode {
+      WeightMode::Public => 2,
+      WeightMode::Private => 3,
+    }
+  }
+  /// Input width of the step.
+  pub fn n_in(&self) -> usize {
+    self.slots[0].n_in
+  }
+  /// Output width of the step.
+  pub fn n_out(&self) -> usize {
+    self.slots[self.slots.len() - 1].n_out
+  }
+}
+
+/// Packed constants of one layer: `packed_w[g * n_in + i]` and `packed_b[g]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SlotConsts<F> {
+  /// Packed weights.
+  pub packed_w: Vec<F>,
+  /// Packed biases with the lane offset folded in.
+  pub packed_b: Vec<F>,
+}
+
+/// Everything a segment's steps share: the shape, where the segment starts, and (public
+/// model) the packed constants of every step.
+#[derive(Debug)]
+pub struct SegmentCircuit<F: PrimeField> {
+  /// Step shape.
+  pub shape: StepShape,
+  /// Global index of the segment's first step.
+  pub first_step: u64,
+  /// Number of steps.
+  pub num_steps: usize,
+  /// Public model: `consts[k][slot]` for local step `k`; empty in private mode.
+  pub consts: Vec<Vec<SlotConsts<F>>>,
+  /// Poseidon constants.
+  pub poseidon: Constants<F>,
+}
+
+/// The Nova step circuit: a segment plus (when proving) one step's witness.
+#[derive(Clone, Debug)]
+pub struct FoldStep<F: PrimeField> {
+  /// The segment.
+  pub segment: Arc<SegmentCircuit<F>>,
+  /// The step's witness; `None` while shaping the circuit.
+  pub witness: Option<Arc<StepWitness<F>>>,
+}
+
+impl<F: PrimeField> StepCircuit<F> for FoldStep<F> {
+  fn arity(&self) -> usize {
+    self.segment.shape.arity()
+  }
+
+  fn synthesize<CS: ConstraintSystem<F>>(
+    &self,
+    cs: &mut CS,
+    z: &[AllocatedNum<F>],
+  ) -> Result<Vec<AllocatedNum<F>>, SynthesisError> {
+    let seg = &*self.segment;
+    let shape = &seg.shape;
+    let st = shape.settings;
+    let w = self.witness.as_deref();
+    if z.len() != shape.arity() {
+      return Err(SynthesisError::Unsatisfiable(format!(
+        "state has {} elements, expected {}",
+        z.len(),
+        shape.arity()
+      )));
+    }
+
+    // 1. step counter
+    let i = &z[0];
+    let i_next = gadgets::alloc_num(cs, || "i_next".into(), i.get_value().map(|v| v + F::ONE))?;
+    cs.enforce(
+      || "i_next = i + 1",
+      |lc| lc + i.get_variable() + CS::one(),
+      |lc| lc + CS::one(),
+      |lc| lc + i_next.get_variable(),
+    );
+
+    // 2. step selector (public model with several steps); a one-step segment pins i instead
+    let selector = match shape.mode {
+      WeightMode::Public if seg.num_steps > 1 => Some(gadgets::selector(
+        &mut cs.namespace(|| "selector"),
+        i,
+        seg.first_step,
+        w.map(|w| w.selector.as_slice()),
+        seg.num_steps,
+      )?),
+      WeightMode::Public => {
+        cs.enforce(
+          || "single step is step first_step",
+          |lc| lc + i.get_variable() - (F::from(seg.first_step), CS::one()),
+          |lc| lc + CS::one(),
+          |lc| lc,
+        );
+        None
+      }
+      WeightMode::Private => None,
+    };
+
+    // 3. input activations: advice, range check, binding to h_act
+    let input = alloc_ranged_input(&mut cs.namespace(|| "input"), shape, w)?;
+    let h_in = activation_hash(&mut cs.namespace(|| "hash input"), &seg.poseidon, &input, st)?;
+    cs.enforce(
+      || "input hash matches h_act",
+      |_| h_in.lc() - z[1].get_variable(),
+      |lc| lc + CS::one(),
+      |lc| lc,
+    );
+
+    // 4. layer slots
+    let mut h_model = z.get(2).map(|h| Elt::Allocated(h.clone()));
+    let mut acts = input;
+    for (l, slot) in shape.slots.iter().enumerate() {
+      let mut ns = cs.namespace(|| format!("slot {l}"));
+      let (out, h) = dense::synthesize_slot(
+        &mut ns,
+        seg,
+        l,
+        slot,
+        &acts,
+        selector.as_deref(),
+        w.map(|w| &w.slots[l]),
+        h_model,
+      )?;
+      acts = out;
+      h_model = h;
+    }
+
+    // 5. output hash
+    let h_out = activation_hash(&mut cs.namespace(|| "hash output"), &seg.poseidon, &acts, st)?;
+    let mut z_next = vec![
+      i_next,
+      h_out.ensure_allocated(&mut cs.namespace(|| "h_act_next"))?,
+    ];
+    if let Some(h) = h_model {
+      z_next.push(h.ensure_allocated(&mut cs.namespace(|| "h_model_next"))?);
+    }
+    Ok(z_next)
+  }
+}
+
+/// Allocates the step's input activations and range-checks each with `a` bits:
+/// `x + 2^(a-1) = sum_b bit_b 2^b`. This also makes the hash packing below injective.
+fn alloc_ranged_input<F: PrimeField, CS: ConstraintSystem<F>>(
+  cs: &mut CS,
+  shape: &StepShape,
+  w: Option<&StepWitness<F>>,
+) -> Result<Vec<AllocatedNum<F>>, SynthesisError> {
+  let a = shape.settings.act_bits as usize;
+  let half = pow2::<F>(shape.settings.act_bits - 1);
+  (0..shape.n_in())
+    .map(|i| {
+      let x = gadgets::alloc_num(cs, || format!("x{i}"), w.map(|w| w.input[i]))?;
+      let bits = (0..a)
+        .map(|b| {
+          gadgets::alloc_bit(
+            cs,
+            move || format!("x{i} bit {b}"),
+            w.map(|w| w.input_bits[i * a + b]),
+          )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+      cs.enforce(
+        || format!("x{i} range"),
+        |lc| {
+          bits
+            .iter()
+            .enumerate()
+            .fold(lc, |lc, (b, v)| lc + (pow2::<F>(b as u32), *v))
+        },
+        |lc| lc + CS::one(),
+        |lc| lc + x.get_variable() + (half, CS::one()),
+      );
+      Ok(x)
+    })
+    .collect()
+}
+
+/// In-circuit `H_act(len, pack(values))`, matching [`hash::activation_hash`]. The values
+/// must be range-checked (they are: inputs by their bits, outputs by their lane digits).
+fn activation_hash<F: PrimeField, CS: ConstraintSystem<F>>(
+  cs: &mut CS,
+  consts: &Constants<F>,
+  values: &[AllocatedNum<F>],
+  st: Settings,
+) -> Result<Elt<F>, SynthesisError> {
+  let half = pow2::<F>(st.act_bits - 1);
+  let mut elems = vec![Elt::num_from_fr::<CS>(F::from(values.len() as u64))];
+  for chunk in values.chunks(activations_per_element(st.act_bits)) {
+    let mut num = Num::zero();
+    for (t, v) in chunk.iter().enumerate() {
+      let coeff = pow2::<F>(st.act_bits * t as u32);
+      num = num
+        .add(&Num::from(v.clone()).scale(coeff))
+        .add_bool_with_coeff(CS::one(), &Boolean::Constant(true), half * coeff);
+    }
+    elems.push(Elt::Num(num));
+  }
+  hash::hash_circuit(cs, consts, DOMAIN_ACTIVATIONS, &elems)
+}
+
+#[cfg(test)]
+mod tests;

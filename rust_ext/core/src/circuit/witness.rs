@@ -1,0 +1,135 @@
+//! Native witness generation for one step: every advice value the step circuit allocates,
+//! computed from the integer forward pass. Fields are public so tests can tamper with them.
+use ff::PrimeField;
+
+use super::SegmentCircuit;
+use crate::error::Result;
+use crate::hash::salt_field;
+use crate::model::{apply_layer, DenseLayer, WeightMode};
+use crate::packing::{field_i64, pack_acc, pack_bias, pack_weights};
+
+/// Private-weights advice of one slot.
+#[derive(Clone, Debug)]
+pub struct PrivateSlot<F> {
+  /// Layer salt.
+  pub salt: F,
+  /// Packed weights, `g * n_in + i`.
+  pub packed_w: Vec<F>,
+  /// Packed biases.
+  pub packed_b: Vec<F>,
+}
+
+/// Advice of one layer slot.
+#[derive(Clone, Debug)]
+pub struct SlotWitness<F> {
+  /// Public model: `u[k * groups + g]`; private weights: `t[g * n_in + i]`.
+  pub mac: Vec<F>,
+  /// Private weights only.
+  pub private: Option<PrivateSlot<F>>,
+  /// Lane digits' bits, `j * (s + a) + b`.
+  pub digits: Vec<F>,
+  /// Output activations.
+  pub out: Vec<F>,
+}
+
+/// Advice of one step.
+#[derive(Clone, Debug)]
+pub struct StepWitness<F> {
+  /// Selector bits (public model with several steps), one per step of the segment.
+  pub selector: Vec<F>,
+  /// Input activations.
+  pub input: Vec<F>,
+  /// Input range bits, `i * a + b`.
+  pub input_bits: Vec<F>,
+  /// Slots, in order.
+  pub slots: Vec<SlotWitness<F>>,
+}
+
+fn bits<F: PrimeField>(v: u64, n: usize, out: &mut Vec<F>) {
+  out.extend((0..n).map(|b| if (v >> b) & 1 == 1 { F::ONE } else { F::ZERO }));
+}
+
+impl<F: PrimeField> SegmentCircuit<F> {
+  /// Computes the witness of local step `k` on input `x`, given the step's layers (and in
+  /// private mode their salts); returns it with the step's output activations.
+  ///
+  /// `first_layer` is the global index of the step's first layer (for range errors).
+  pub fn witness(
+    &self,
+    k: usize,
+    x: &[i64],
+    layers: &[&DenseLayer],
+    salts: &[[u8; 32]],
+    first_layer: usize,
+  ) -> Result<(StepWitness<F>, Vec<i64>)> {
+    let st = self.shape.settings;
+    let a = st.act_bits as usize;
+    let q = st.lane_digits();
+    let half = 1i64 << (a - 1);
+    let mut input_bits = Vec::with_capacity(x.len() * a);
+    for v in x {
+      bits((v + half) as u64, a, &mut input_bits);
+    }
+    let selector = match self.shape.mode {
+      WeightMode::Public if self.num_steps > 1 => (0..self.num_steps)
+        .map(|j| if j == k { F::ONE } else { F::ZERO })
+        .collect(),
+      _ => Vec::new(),
+    };
+    let mut slots = Vec::with_capacity(layers.len());
+    let mut act = x.to_vec();
+    for (l, (layer, slot)) in layers.iter().zip(&self.shape.slots).enumerate() {
+      let (acc, out) = apply_layer(&st, first_layer + l, layer, &act)?;
+      let layout = &slot.layout;
+      let groups = layout.groups();
+      let packed: Vec<F> = (0..groups).map(|g| pack_acc(&acc, layout, &st, g)).collect();
+      let (mac, private) = match self.shape.mode {
+        WeightMode::Public => {
+          let steps = self.num_steps.max(1);
+          let mut mac = vec![F::ZERO; if self.num_steps > 1 { steps * groups } else { 0 }];
+          if self.num_steps > 1 {
+            mac[k * groups..(k + 1) * groups].copy_from_slice(&packed);
+          }
+          (mac, None)
+        }
+        WeightMode::Private => {
+          let packed_w = pack_weights::<F>(layer, layout);
+          let packed_b = pack_bias::<F>(layer, layout, &st);
+          let xs: Vec<F> = act.iter().map(|v| field_i64::<F>(*v)).collect();
+          let n = slot.n_in;
+          let mac = (0..groups * n).map(|gi| packed_w[gi] * xs[gi % n]).collect();
+          let salt = salt_field::<F>(&salts[l]);
+          (
+            mac,
+            Some(PrivateSlot {
+              salt,
+              packed_w,
+              packed_b,
+            }),
+          )
+        }
+      };
+      let offset = 1i64 << (q - 1);
+      let mut digits = Vec::with_capacity(acc.len() * q);
+      for v in &acc {
+        bits((v + offset) as u64, q, &mut digits);
+      }
+      slots.push(SlotWitness {
+        mac,
+        private,
+        digits,
+        out: out.iter().map(|v| field_i64::<F>(*v)).collect(),
+      });
+      act = out;
+    }
+    Ok((
+      StepWitness {
+        selector,
+        input: x.iter().map(|v| field_i64::<F>(*v)).collect(),
+        input_bits,
+        slots,
+      },
+      act,
+    ))
+  }
+}

@@ -1,0 +1,23 @@
+//! Pure Rust core of `folding`: step circuits for dense layers on `nova_snark::frontend`,
+//! lane packing, Poseidon hashing (one sponge for circuit and native side), segment planning,
+//! folding with `RecursiveSNARK`, zero-knowledge compression, verification and versioned
+//! serialization. Nothing here knows about Python (see the `folding-py` crate).
+#![deny(missing_docs)]
+
+pub mod circuit;
+pub mod engine;
+pub mod error;
+pub mod hash;
+pub mod keys;
+pub mod model;
+pub mod packing;
+pub mod plan;
+pub mod proof;
+pub mod prover;
+pub mod verifier;
+
+pub use error::FoldError;
+
+/// Version of the step-circuit constraint layout; part of every parameter cache key, so a
+/// change to the circuits can never pick up parameters cached for an older layout.
+pub const CIRCUIT_VERSION: u32 = 1;

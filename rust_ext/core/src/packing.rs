@@ -1,0 +1,230 @@
+//! Lane packing ("SIMD in a field element") of accumulators and the field encodings shared
+//! by the circuits and the native side.
+//!
+//! # Soundness of one lane decomposition
+//!
+//! A group of `k` output neurons shares one field element
+//! `U = sum_j v_j 2^(L j)` with `v_j = acc_j + 2^(s+a-1)`, where every input activation is
+//! range-checked to `|x_i| <= 2^(a-1)`, so `|acc_j| <= B` (the layer's accumulator bound,
+//! [`crate::model::DenseLayer::acc_bound`], or the declared bound in private mode).
+//! The circuit decomposes `U` into `k` digits `d_j = sum_{b < s+a} bit_{j,b} 2^b`, each bit
+//! boolean, and enforces `U = sum_j d_j 2^(L j)` in the field.
+//!
+//! Let `e_j = v_j - d_j`. Then `|e_j| <= B + 2^(s+a)`; the layout picks `L` with
+//! `2^(L-1) > B + 2^(s+a)`, so `|e_j| < 2^(L-1)`. The field equation says
+//! `sum_j e_j 2^(L j) = 0 (mod p)`, and `|sum_j e_j 2^(L j)| < 2^(L k) <= 2^250 < p`, so it
+//! holds over the integers. Balanced digits below `2^(L-1)` in magnitude represent zero only
+//! as all zeros (the lowest nonzero `e_j` would have to be a multiple of `2^L`), so
+//! `v_j = d_j` for every lane: each `acc_j + 2^(s+a-1)` lies in `[0, 2^(s+a))`, which is
+//! exactly the range check `-2^(a-1) <= floor(acc_j / 2^s) < 2^(a-1)`; the low `s` bits are
+//! the rescale remainder and the next `a` bits are `y_j + 2^(a-1)`, whose top bit is the
+//! sign used by ReLU. Every lane is decomposed and `L k <= MAX_PACKED_BITS < log2 p`.
+use ff::PrimeField;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{FoldError, Result};
+use crate::model::{DenseLayer, Settings};
+
+/// Total bits of all lanes in one field element; the Pasta fields have 254/255-bit moduli.
+pub const MAX_PACKED_BITS: u32 = 250;
+
+/// Activations packed per field element when hashing (`a` bits each).
+pub fn activations_per_element(act_bits: u32) -> usize {
+  (MAX_PACKED_BITS / act_bits) as usize
+}
+
+/// How one layer's outputs are grouped into lanes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct LaneLayout {
+  /// Lane width `L` in bits.
+  pub lane_bits: u32,
+  /// Lanes per field element.
+  pub lanes: usize,
+  /// Number of outputs of the layer.
+  pub n_out: usize,
+}
+
+impl LaneLayout {
+  /// The narrowest sound layout for accumulators bounded by `bound` in magnitude.
+  pub fn for_bound(bound: u128, settings: &Settings, n_out: usize) -> Result<Self> {
+    let need = bound + (1u128 << settings.lane_digits());
+    // 2^(L-1) > need  <=>  L - 1 >= bit length of need.
+    let lane_bits = 1 + (128 - need.leading_zeros());
+    if lane_bits > MAX_PACKED_BITS {
+      return Err(FoldError::model(format!(
+        "accumulator bound 2^{} leaves no room for a lane",
+        128 - bound.leading_zeros()
+      )));
+    }
+    let lanes = ((MAX_PACKED_BITS / lane_bits) as usize).min(n_out).max(1);
+    Ok(Self {
+      lane_bits,
+      lanes,
+      n_out,
+    })
+  }
+
+  /// The layout private-weight mode uses: from declared bounds only, so it reveals nothing
+  /// about the weights beyond their bit width.
+  pub fn declared(settings: &Settings, n_in: usize, n_out: usize) -> Result<Self> {
+    let w = 1u128 << (settings.weight_bits - 1);
+    let bound = n_in as u128 * w * (1u128 << (settings.act_bits - 1)) + settings.bias_bound() as u128;
+    Self::for_bound(bound, settings, n_out)
+  }
+
+  /// Number of lane groups (field elements) for the layer's outputs.
+  pub fn groups(&self) -> usize {
+    self.n_out.div_ceil(self.lanes)
+  }
+
+  /// Output neurons of group `g`.
+  pub fn group(&self, g: usize) -> std::ops::Range<usize> {
+    g * self.lanes..((g + 1) * self.lanes).min(self.n_out)
+  }
+}
+
+/// Field element of a signed integer.
+pub fn field_i64<F: PrimeField>(v: i64) -> F {
+  if v >= 0 {
+    F::from(v as u64)
+  } else {
+    -F::from(v.unsigned_abs())
+  }
+}
+
+/// `2^k` in the field.
+pub fn pow2<F: PrimeField>(k: u32) -> F {
+  let mut r = F::ONE;
+  let two = F::from(2u64);
+  // Square-and-multiply would be faster, but this runs only on setup-sized inputs.
+  let mut base = two;
+  let mut e = k;
+  while e > 0 {
+    if e & 1 == 1 {
+      r *= base;
+    }
+    base = base.square();
+    e >>= 1;
+  }
+  r
+}
+
+/// Packed weights of one layer under `layout`: `P[g][i] = sum_j W[j, i] 2^(L (j - g k))`,
+/// flattened as `g * n_in + i`.
+pub fn pack_weights<F: PrimeField>(layer: &DenseLayer, layout: &LaneLayout) -> Vec<F> {
+  let shifts: Vec<F> = (0..layout.lanes)
+    .map(|t| pow2::<F>(layout.lane_bits * t as u32))
+    .collect();
+  let mut out = Vec::with_capacity(layout.groups() * layer.n_in);
+  for g in 0..layout.groups() {
+    for i in 0..layer.n_in {
+      let mut acc = F::ZERO;
+      for (t, j) in layout.group(g).enumerate() {
+        let w = layer.weight[j * layer.n_in + i];
+        if w != 0 {
+          acc += field_i64::<F>(w) * shifts[t];
+        }
+      }
+      out.push(acc);
+    }
+  }
+  out
+}
+
+/// Packed biases with the lane offset `2^(s+a-1)` folded in: `sum_j (b_j + 2^(s+a-1)) 2^(L t)`.
+pub fn pack_bias<F: PrimeField>(
+  layer: &DenseLayer,
+  layout: &LaneLayout,
+  settings: &Settings,
+) -> Vec<F> {
+  let offset = 1i64 << (settings.lane_digits() - 1);
+  (0..layout.groups())
+    .map(|g| {
+      layout.group(g).enumerate().fold(F::ZERO, |acc, (t, j)| {
+        acc + field_i64::<F>(layer.bias[j] + offset) * pow2::<F>(layout.lane_bits * t as u32)
+      })
+    })
+    .collect()
+}
+
+/// Packed accumulator of group `g` from integer accumulators (what `U_g` evaluates to).
+pub fn pack_acc<F: PrimeField>(
+  acc: &[i64],
+  layout: &LaneLayout,
+  settings: &Settings,
+  g: usize,
+) -> F {
+  let offset = 1i64 << (settings.lane_digits() - 1);
+  layout.group(g).enumerate().fold(F::ZERO, |sum, (t, j)| {
+    sum + field_i64::<F>(acc[j] + offset) * pow2::<F>(layout.lane_bits * t as u32)
+  })
+}
+
+/// Packs activations for hashing: `a` bits each, offset by `2^(a-1)` to be nonnegative.
+pub fn pack_activations<F: PrimeField>(values: &[i64], act_bits: u32) -> Vec<F> {
+  let half = 1i64 << (act_bits - 1);
+  values
+    .chunks(activations_per_element(act_bits))
+    .map(|chunk| {
+      chunk.iter().enumerate().fold(F::ZERO, |acc, (t, v)| {
+        acc + F::from((v + half) as u64) * pow2::<F>(act_bits * t as u32)
+      })
+    })
+    .collect()
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+  use crate::engine::Fr;
+
+  fn settings() -> Settings {
+    Settings {
+      act_bits: 8,
+      weight_bits: 8,
+      shift: 4,
+    }
+  }
+
+  #[test]
+  fn lane_width_covers_bound_plus_digits() {
+    let s = settings();
+    let layout = LaneLayout::for_bound(1000, &s, 10).unwrap();
+    assert!(1u128 << (layout.lane_bits - 1) > 1000 + (1 << 12));
+    assert!(layout.lane_bits as usize * layout.lanes <= MAX_PACKED_BITS as usize);
+    // one bit narrower would break the inequality the soundness argument needs
+    assert!(1u128 << (layout.lane_bits - 2) <= 1000 + (1 << 12));
+  }
+
+  #[test]
+  fn groups_cover_outputs_exactly_once() {
+    let layout = LaneLayout {
+      lane_bits: 30,
+      lanes: 8,
+      n_out: 21,
+    };
+    let covered: Vec<usize> = (0..layout.groups()).flat_map(|g| layout.group(g)).collect();
+    assert_eq!(covered, (0..21).collect::<Vec<_>>());
+  }
+
+  #[test]
+  fn packed_product_equals_packed_accumulator() {
+    let s = settings();
+    let layer = DenseLayer {
+      n_in: 3,
+      n_out: 5,
+      relu: false,
+      weight: vec![1, -2, 3, -4, 5, -6, 7, -8, 9, 0, 1, -1, 127, -128, 5],
+      bias: vec![3, -7, 0, 100, -100],
+    };
+    let layout = LaneLayout::for_bound(layer.acc_bound(&s), &s, 5).unwrap();
+    let x = [-128i64, 127, -5];
+    let acc = crate::model::accumulate(&layer, &x);
+    let pw = pack_weights::<Fr>(&layer, &layout);
+    let pb = pack_bias::<Fr>(&layer, &layout, &s);
+    for g in 0..layout.groups() {
+      let u = (0..3).fold(pb[g], |a, i| a + pw[g * 3 + i] * field_i64::<Fr>(x[i]));
+      assert_eq!(u, pack_acc::<Fr>(&acc, &layout, &s, g));
+    }
+  }
+}

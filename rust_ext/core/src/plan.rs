@@ -1,0 +1,301 @@
+//! Segment planning: group layers into steps, steps into segments of one step shape, and cut
+//! long runs so that a segment's constant weights stay within a nonzero budget.
+//!
+//! Planning lives in the Rust core (not in `folding/` as DESIGN.md sketches) because it
+//! depends on the lane layouts and constraint counts, which only the circuit code knows;
+//! Python receives the plan and can still ask for explicit cuts.
+use std::sync::Arc;
+
+use ff::PrimeField;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::circuit::{SegmentCircuit, SlotConsts, SlotShape, StepShape};
+use crate::error::{FoldError, Result};
+use crate::hash;
+use crate::model::{DenseLayer, Network, WeightMode};
+use crate::packing::{pack_bias, pack_weights, LaneLayout};
+
+/// Default budget of packed weight constants (matrix nonzeros) per public-model segment.
+pub const DEFAULT_MAX_SEGMENT_NNZ: usize = 1 << 21;
+/// Constraint-equivalent cost of Nova's own per-step work (augmented verifier circuit and
+/// the secondary circuit), used only to choose the number of layers per step.
+const NOVA_STEP_COST: usize = 12_000;
+/// Constraint-equivalent fixed cost of one more segment (setup and compression).
+const SEGMENT_COST: usize = 400_000;
+/// Largest number of layers per step the automatic planner considers.
+const MAX_AUTO_LAYERS_PER_STEP: usize = 8;
+
+/// Planner options.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct PlanOptions {
+  /// Layers per step; `None` picks by the cost model.
+  pub layers_per_step: Option<usize>,
+  /// Public model: most packed constants per segment (`None`: the default budget).
+  pub max_segment_nnz: Option<usize>,
+  /// Most steps per segment, in both modes (`None`: no limit).
+  pub max_segment_steps: Option<usize>,
+}
+
+/// One segment: consecutive steps of one shape.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Segment {
+  /// Global index of the first layer.
+  pub first_layer: usize,
+  /// Global index of the first step.
+  pub first_step: u64,
+  /// Number of steps.
+  pub num_steps: usize,
+  /// Step shape.
+  pub shape: StepShape,
+}
+
+impl Segment {
+  /// Layers per step in this segment.
+  pub fn layers_per_step(&self) -> usize {
+    self.shape.slots.len()
+  }
+  /// Layers of local step `k`.
+  pub fn step_layers(&self, k: usize) -> std::ops::Range<usize> {
+    let start = self.first_layer + k * self.layers_per_step();
+    start..start + self.layers_per_step()
+  }
+}
+
+/// The ordered segments of a network.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+  /// Segments, in order.
+  pub segments: Vec<Segment>,
+}
+
+impl Plan {
+  /// Total number of steps.
+  pub fn total_steps(&self) -> u64 {
+    self.segments.iter().map(|s| s.num_steps as u64).sum()
+  }
+}
+
+type Signature = Vec<(usize, usize, bool)>;
+
+fn signature(layers: &[DenseLayer]) -> Signature {
+  layers.iter().map(|l| (l.n_in, l.n_out, l.relu)).collect()
+}
+
+/// Plans the network.
+pub fn plan(net: &Network, opts: &PlanOptions) -> Result<Plan> {
+  match opts.layers_per_step {
+    Some(0) => Err(FoldError::model("layers_per_step must be at least 1")),
+    Some(k) => plan_with(net, k, opts),
+    None => {
+      let mut best: Option<(usize, Plan)> = None;
+      for k in 1..=MAX_AUTO_LAYERS_PER_STEP.min(net.layers.len()) {
+        let p = plan_with(net, k, opts)?;
+        let cost = estimate_cost(&p);
+        if best.as_ref().is_none_or(|(c, _)| cost < *c) {
+          best = Some((cost, p));
+        }
+      }
+      Ok(best.expect("a network has at least one layer").1)
+    }
+  }
+}
+
+fn plan_with(net: &Network, k: usize, opts: &PlanOptions) -> Result<Plan> {
+  let steps: Vec<&[DenseLayer]> = net.layers.chunks(k).collect();
+  let budget = opts.max_segment_nnz.unwrap_or(DEFAULT_MAX_SEGMENT_NNZ).max(1);
+  let mut segments = Vec::new();
+  let mut t = 0;
+  while t < steps.len() {
+    let sig = signature(steps[t]);
+    let mut end = t + 1;
+    while end < steps.len() && signature(steps[end]) == sig {
+      end += 1;
+    }
+    // Cut the run [t, end) by the nonzero budget (public) and the step limit.
+    let per_step = match net.mode {
+      WeightMode::Public => nnz_per_step(net, steps[t])?,
+      WeightMode::Private => 0,
+    };
+    let mut max_steps = if per_step == 0 { usize::MAX } else { (budget / per_step).max(1) };
+    if let Some(m) = opts.max_segment_steps {
+      max_steps = max_steps.min(m.max(1));
+    }
+    let mut s = t;
+    while s < end {
+      let e = s.saturating_add(max_steps).min(end);
+      let shape = step_shape(net, &steps[s..e])?;
+      segments.push(Segment {
+        first_layer: s * k,
+        first_step: s as u64,
+        num_steps: e - s,
+        shape,
+      });
+      s = e;
+    }
+    t = end;
+  }
+  Ok(Plan { segments })
+}
+
+/// Lane layout of one slot over the given layers (all of one shape).
+fn slot_layout(net: &Network, layers: &[&DenseLayer]) -> Result<LaneLayout> {
+  let first = layers[0];
+  match net.mode {
+    WeightMode::Public => {
+      let bound = layers
+        .iter()
+        .map(|l| l.acc_bound(&net.settings))
+        .max()
+        .unwrap_or(0);
+      LaneLayout::for_bound(bound, &net.settings, first.n_out)
+    }
+    WeightMode::Private => LaneLayout::declared(&net.settings, first.n_in, first.n_out),
+  }
+}
+
+fn step_shape(net: &Network, steps: &[&[DenseLayer]]) -> Result<StepShape> {
+  let slots = (0..steps[0].len())
+    .map(|l| {
+      let layers: Vec<&DenseLayer> = steps.iter().map(|s| &s[l]).collect();
+      let layout = slot_layout(net, &layers)?;
+      Ok(SlotShape {
+        n_in: layers[0].n_in,
+        n_out: layers[0].n_out,
+        relu: layers[0].relu,
+        layout,
+      })
+    })
+    .collect::<Result<Vec<_>>>()?;
+  Ok(StepShape {
+    settings: net.settings,
+    mode: net.mode,
+    slots,
+  })
+}
+
+fn nnz_per_step(net: &Network, step: &[DenseLayer]) -> Result<usize> {
+  step
+    .iter()
+    .map(|l| Ok(slot_layout(net, &[l])?.groups() * l.n_in))
+    .sum()
+}
+
+/// Estimated constraints of one step of `seg` (used by the planner and reported to users).
+pub fn estimate_constraints(seg: &Segment) -> usize {
+  let st = seg.shape.settings;
+  let d = seg.num_steps;
+  let mut n = seg.shape.n_in() * (st.act_bits as usize + 1);
+  let hash_elems = |v: usize| v.div_ceil(crate::packing::activations_per_element(st.act_bits)) + 1;
+  n += 33 * (hash_elems(seg.shape.n_in()) + hash_elems(seg.shape.n_out()));
+  if seg.shape.mode == WeightMode::Public && d > 1 {
+    n += d + 2;
+  }
+  for slot in &seg.shape.slots {
+    let g = slot.layout.groups();
+    n += slot.n_out * (st.lane_digits() + 1) + g;
+    n += match seg.shape.mode {
+      WeightMode::Public if d > 1 => d * g,
+      WeightMode::Public => 0,
+      WeightMode::Private => g * slot.n_in * 2 + 33 * (g * slot.n_in + g + 2),
+    };
+  }
+  n
+}
+
+fn estimate_cost(plan: &Plan) -> usize {
+  plan
+    .segments
+    .iter()
+    .map(|s| SEGMENT_COST + s.num_steps * (NOVA_STEP_COST + estimate_constraints(s)))
+    .sum()
+}
+
+/// Builds the circuit data of one segment (packing every step's constants in public mode).
+pub fn segment_circuit<F: PrimeField>(net: &Network, seg: &Segment) -> Arc<SegmentCircuit<F>> {
+  let consts = match net.mode {
+    WeightMode::Public => (0..seg.num_steps)
+      .into_par_iter()
+      .map(|k| {
+        seg
+          .step_layers(k)
+          .zip(&seg.shape.slots)
+          .map(|(l, slot)| SlotConsts {
+            packed_w: pack_weights::<F>(&net.layers[l], &slot.layout),
+            packed_b: pack_bias::<F>(&net.layers[l], &slot.layout, &net.settings),
+          })
+          .collect()
+      })
+      .collect(),
+    WeightMode::Private => Vec::new(),
+  };
+  Arc::new(SegmentCircuit {
+    shape: seg.shape.clone(),
+    first_step: seg.first_step,
+    num_steps: seg.num_steps,
+    consts,
+    poseidon: hash::constants::<F>(),
+  })
+}
+
+/// The private model commitment: the hash chain over every layer's salted packed weights.
+pub fn model_chain<F: PrimeField>(net: &Network) -> Result<F> {
+  let consts = hash::constants::<F>();
+  let mut h = F::from(hash::MODEL_CHAIN_INIT);
+  for (l, layer) in net.layers.iter().enumerate() {
+    let layout = LaneLayout::declared(&net.settings, layer.n_in, layer.n_out)?;
+    let salt = net
+      .salts
+      .get(l)
+      .ok_or_else(|| FoldError::model(format!("layer {l} has no salt")))?;
+    h = hash::chain_link(
+      &consts,
+      h,
+      hash::salt_field::<F>(salt),
+      &pack_weights::<F>(layer, &layout),
+      &pack_bias::<F>(layer, &layout, &net.settings),
+    );
+  }
+  Ok(h)
+}
+
+/// Rebuilds a plan from explicit segments `(first_layer, num_steps, layers_per_step)`, as
+/// stored in a compiled model or cut by a caller; checks that they cover every layer once,
+/// in order, with one step shape per segment.
+pub fn plan_from_segments(net: &Network, segments: &[(usize, usize, usize)]) -> Result<Plan> {
+  let mut out = Vec::with_capacity(segments.len());
+  let (mut layer, mut step) = (0usize, 0u64);
+  for (si, &(first_layer, num_steps, k)) in segments.iter().enumerate() {
+    if first_layer != layer || num_steps == 0 || k == 0 {
+      return Err(FoldError::model(format!(
+        "segment {si} must start at layer {layer} with at least one step of at least one layer"
+      )));
+    }
+    let end = num_steps
+      .checked_mul(k)
+      .and_then(|n| n.checked_add(first_layer))
+      .filter(|e| *e <= net.layers.len())
+      .ok_or_else(|| FoldError::model(format!("segment {si} runs past the last layer")))?;
+    let steps: Vec<&[DenseLayer]> = net.layers[first_layer..end].chunks(k).collect();
+    if steps.iter().any(|s| signature(s) != signature(steps[0])) {
+      return Err(FoldError::model(format!(
+        "segment {si} mixes layer shapes; a segment has one step shape"
+      )));
+    }
+    out.push(Segment {
+      first_layer,
+      first_step: step,
+      num_steps,
+      shape: step_shape(net, &steps)?,
+    });
+    layer = end;
+    step += num_steps as u64;
+  }
+  if layer != net.layers.len() {
+    return Err(FoldError::model(format!(
+      "the segments cover {layer} of {} layers",
+      net.layers.len()
+    )));
+  }
+  Ok(Plan { segments: out })
+}

@@ -1,0 +1,165 @@
+//! Versioned encodings of the verifier-key bundle and the proof bundle.
+//!
+//! Both are bincode-encoded serde structures behind an 8-byte magic and a format version;
+//! decoding is bounded (no allocation beyond the input's size class) and every failure is a
+//! typed [`FoldError`], never a panic.
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::{FoldError, Result};
+use crate::model::WeightMode;
+
+/// Current proof bundle format.
+pub const PROOF_FORMAT: u32 = 1;
+/// Current verifier-key bundle format.
+pub const VK_FORMAT: u32 = 1;
+const PROOF_MAGIC: &[u8; 8] = b"FOLDPRF\0";
+const VK_MAGIC: &[u8; 8] = b"FOLDVK\0\0";
+/// Upper bound on any decoded artefact (guards against forged length prefixes).
+const DECODE_LIMIT: usize = 1 << 31;
+
+/// The proof of one segment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SegmentProof {
+  /// Global index of the first step.
+  pub first_step: u64,
+  /// Number of steps.
+  pub num_steps: u64,
+  /// State before the segment (canonical field encodings).
+  pub z0: Vec<[u8; 32]>,
+  /// State after the segment.
+  pub zn: Vec<[u8; 32]>,
+  /// The compressed SNARK (bincode).
+  pub snark: Vec<u8>,
+}
+
+/// A whole proof: model commitment, public input and output, and the ordered segments.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProofBundle {
+  /// Format version.
+  pub format: u32,
+  /// Commitment of the model the proof is about ([`VerifierKeyBundle::commitment`]).
+  pub model_commitment: [u8; 32],
+  /// Quantized input.
+  pub input: Vec<i64>,
+  /// Quantized output.
+  pub output: Vec<i64>,
+  /// Segment proofs, in order.
+  pub segments: Vec<SegmentProof>,
+}
+
+/// Verifier key of one segment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SegmentKey {
+  /// Global index of the first step.
+  pub first_step: u64,
+  /// Number of steps.
+  pub num_steps: u64,
+  /// The compressed SNARK's verifier key (bincode).
+  pub vk: Vec<u8>,
+}
+
+/// Everything a verifier needs: the activation encoding, the segments' keys, and (private
+/// weights) the hash-chain commitment of the weights.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifierKeyBundle {
+  /// Format version.
+  pub format: u32,
+  /// Activation bit width (defines the activation hash).
+  pub act_bits: u32,
+  /// Weight binding mode.
+  pub mode: WeightMode,
+  /// Input width.
+  pub input_dim: u64,
+  /// Output width.
+  pub output_dim: u64,
+  /// Segment keys, in order.
+  pub segments: Vec<SegmentKey>,
+  /// Private weights: the blinded hash-chain commitment of the weights.
+  pub model_hash: Option<[u8; 32]>,
+}
+
+impl VerifierKeyBundle {
+  /// The model commitment: SHA-256 over the whole encoded bundle. In public-model mode the
+  /// segment keys hold the parameters' digests and R1CS matrices, so this binds every
+  /// weight; in private mode it binds the architecture and the weights' hash chain.
+  pub fn commitment(&self) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"folding/model-commitment/v1");
+    h.update(encode(VK_MAGIC, self));
+    h.finalize().into()
+  }
+
+  /// Encodes the bundle.
+  pub fn to_bytes(&self) -> Vec<u8> {
+    encode(VK_MAGIC, self)
+  }
+
+  /// Decodes and version-checks a bundle.
+  pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+    let b: Self = decode(VK_MAGIC, "verifier key", bytes)?;
+    check_version("verifier key", b.format, VK_FORMAT)?;
+    Ok(b)
+  }
+}
+
+impl ProofBundle {
+  /// Encodes the bundle.
+  pub fn to_bytes(&self) -> Vec<u8> {
+    encode(PROOF_MAGIC, self)
+  }
+
+  /// Decodes and version-checks a bundle.
+  pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+    let b: Self = decode(PROOF_MAGIC, "proof", bytes)?;
+    check_version("proof", b.format, PROOF_FORMAT)?;
+    Ok(b)
+  }
+}
+
+fn check_version(what: &str, found: u32, expected: u32) -> Result<()> {
+  if found != expected {
+    return Err(FoldError::Version {
+      reason: format!("{what} format {found}, this library reads format {expected}"),
+    });
+  }
+  Ok(())
+}
+
+fn config() -> impl bincode::config::Config {
+  bincode::config::standard()
+    .with_little_endian()
+    .with_fixed_int_encoding()
+    .with_limit::<DECODE_LIMIT>()
+}
+
+/// Encodes a serde value with bincode (no magic).
+pub fn to_vec<T: Serialize>(value: &T) -> Vec<u8> {
+  bincode::serde::encode_to_vec(value, config()).expect("serializing to memory cannot fail")
+}
+
+/// Decodes a serde value with bincode, requiring every byte to be consumed.
+pub fn from_slice<T: DeserializeOwned>(what: &str, bytes: &[u8]) -> Result<T> {
+  let (value, used): (T, usize) = bincode::serde::decode_from_slice(bytes, config())
+    .map_err(|e| FoldError::artefact(format!("{what}: {e}")))?;
+  if used != bytes.len() {
+    return Err(FoldError::artefact(format!(
+      "{what}: {} trailing bytes",
+      bytes.len() - used
+    )));
+  }
+  Ok(value)
+}
+
+fn encode<T: Serialize>(magic: &[u8; 8], value: &T) -> Vec<u8> {
+  let mut out = magic.to_vec();
+  out.extend(to_vec(value));
+  out
+}
+
+fn decode<T: DeserializeOwned>(magic: &[u8; 8], what: &str, bytes: &[u8]) -> Result<T> {
+  if bytes.len() < magic.len() || &bytes[..magic.len()] != magic {
+    return Err(FoldError::artefact(format!("not a {what} (bad magic)")));
+  }
+  from_slice(what, &bytes[magic.len()..])
+}

@@ -1,0 +1,109 @@
+//! Verification of a proof bundle against a verifier-key bundle: every segment's compressed
+//! SNARK, the chain of boundary states, and the public input and output.
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use crate::engine::{Compressed, CompressedVk, Fr};
+use crate::error::{FoldError, Result};
+use crate::hash;
+use crate::model::Settings;
+use crate::prover::initial_state;
+use crate::proof::{from_slice, ProofBundle, VerifierKeyBundle};
+
+fn decode_state(what: &str, bytes: &[[u8; 32]]) -> Result<Vec<Fr>> {
+  bytes
+    .iter()
+    .map(|b| {
+      hash::from_bytes::<Fr>(b)
+        .ok_or_else(|| FoldError::invalid(format!("{what} holds a non-canonical field element")))
+    })
+    .collect()
+}
+
+/// Checks `proof` against `vk`. Returns `Ok(())` only if every check passes.
+pub fn verify(vk: &VerifierKeyBundle, proof: &ProofBundle) -> Result<()> {
+  if proof.model_commitment != vk.commitment() {
+    return Err(FoldError::ModelMismatch {
+      reason: "the proof is for a different model (model commitments differ)".into(),
+    });
+  }
+  if proof.input.len() as u64 != vk.input_dim {
+    return Err(FoldError::invalid(format!(
+      "input has {} elements, the model takes {}",
+      proof.input.len(),
+      vk.input_dim
+    )));
+  }
+  if proof.output.len() as u64 != vk.output_dim {
+    return Err(FoldError::invalid(format!(
+      "output has {} elements, the model gives {}",
+      proof.output.len(),
+      vk.output_dim
+    )));
+  }
+  let settings = Settings {
+    act_bits: vk.act_bits,
+    weight_bits: 2,
+    shift: 0,
+  };
+  settings.validate()?;
+  crate::model::check_range(&settings, None, proof.input.iter().map(|v| *v as i128))?;
+  if proof.segments.len() != vk.segments.len() {
+    return Err(FoldError::invalid(format!(
+      "the proof has {} segments, the model has {}",
+      proof.segments.len(),
+      vk.segments.len()
+    )));
+  }
+
+  let mut z = initial_state(vk.mode, vk.act_bits, &proof.input);
+  for (si, (sp, sk)) in proof.segments.iter().zip(&vk.segments).enumerate() {
+    if sp.first_step != sk.first_step || sp.num_steps != sk.num_steps {
+      return Err(FoldError::invalid(format!(
+        "segment {si} covers steps {}..{}, the model's segment {si} covers {}..{} \
+         (segments reordered, dropped or foreign)",
+        sp.first_step,
+        sp.first_step + sp.num_steps,
+        sk.first_step,
+        sk.first_step + sk.num_steps
+      )));
+    }
+    if decode_state("segment start state", &sp.z0)? != z {
+      return Err(FoldError::invalid(format!(
+        "segment {si} does not start where the previous one ended{}",
+        if si == 0 { " (wrong input)" } else { "" }
+      )));
+    }
+    let key: CompressedVk = from_slice("segment verifier key", &sk.vk)?;
+    let snark: Compressed = from_slice("segment proof", &sp.snark)
+      .map_err(|e| FoldError::invalid(format!("segment {si}: malformed SNARK ({e})")))?;
+    let steps = usize::try_from(sp.num_steps)
+      .map_err(|_| FoldError::invalid(format!("segment {si}: step count overflows")))?;
+    let zn = catch_unwind(AssertUnwindSafe(|| snark.verify(&key, steps, &z)))
+      .map_err(|_| FoldError::invalid(format!("segment {si}: malformed SNARK (verifier aborted)")))?
+      .map_err(|e| FoldError::invalid(format!("segment {si}: SNARK does not verify ({e})")))?;
+    if decode_state("segment end state", &sp.zn)? != zn {
+      return Err(FoldError::invalid(format!(
+        "segment {si}: stated end state differs from the proven one"
+      )));
+    }
+    z = zn;
+  }
+
+  let total: u64 = vk.segments.iter().map(|s| s.num_steps).sum();
+  if z[0] != Fr::from(total) {
+    return Err(FoldError::invalid("the proof does not cover every step"));
+  }
+  if z[1] != hash::activation_hash(&hash::constants::<Fr>(), &proof.output, vk.act_bits) {
+    return Err(FoldError::invalid(
+      "the claimed output is not the output the proof computes",
+    ));
+  }
+  if let Some(c) = vk.model_hash {
+    if z.get(2).map(hash::to_bytes) != Some(c) {
+      return Err(FoldError::invalid(
+        "the weights used are not the committed private weights",
+      ));
+    }
+  }
+  Ok(())
+}

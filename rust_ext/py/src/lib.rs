@@ -1,0 +1,285 @@
+//! `folding._native`: the thin PyO3 layer over `folding-core`. It converts arguments,
+//! releases the GIL while Rust works, and maps errors (see `errors.rs`); no logic lives here.
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use folding_core::model::{self, DenseLayer, Network, Settings, WeightMode};
+use folding_core::plan::{self, Plan, PlanOptions};
+use folding_core::proof::{ProofBundle, VerifierKeyBundle};
+use folding_core::prover::{self, stage};
+use folding_core::{verifier, FoldError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict};
+
+mod errors;
+
+/// Runs `f` without the GIL; a panic inside becomes a typed error, never a Python crash.
+fn run<T: Send>(py: Python<'_>, f: impl FnOnce() -> Result<T, FoldError> + Send) -> PyResult<T> {
+  let res = py.detach(|| {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|p| {
+      let what = p
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "unknown panic".into());
+      Err(FoldError::InvalidProof {
+        reason: format!("internal error: {what}"),
+      })
+    })
+  });
+  res.map_err(|e| errors::to_py(py, e))
+}
+
+fn i64s(name: &str, b: &[u8]) -> PyResult<Vec<i64>> {
+  if b.len() % 8 != 0 {
+    return Err(pyo3::exceptions::PyValueError::new_err(format!(
+      "{name}: byte length {} is not a multiple of 8",
+      b.len()
+    )));
+  }
+  Ok(b.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().unwrap())).collect())
+}
+
+/// Shared progress of a running proof; poll it from another Python thread.
+#[pyclass(module = "folding._native", frozen)]
+#[derive(Default)]
+struct Progress {
+  inner: Arc<prover::Progress>,
+}
+
+#[pymethods]
+impl Progress {
+  #[new]
+  fn new() -> Self {
+    Self::default()
+  }
+  /// Steps folded so far.
+  #[getter]
+  fn steps_done(&self) -> u64 {
+    self.inner.steps_done.load(Ordering::Relaxed)
+  }
+  /// Total steps of the proof.
+  #[getter]
+  fn total_steps(&self) -> u64 {
+    self.inner.total_steps.load(Ordering::Relaxed)
+  }
+  /// Index of the current segment.
+  #[getter]
+  fn segment(&self) -> u64 {
+    self.inner.segment.load(Ordering::Relaxed)
+  }
+  /// Current stage: idle, setup, fold, compress or done.
+  #[getter]
+  fn stage(&self) -> &'static str {
+    match self.inner.stage.load(Ordering::Relaxed) {
+      stage::SETUP => "setup",
+      stage::FOLD => "fold",
+      stage::COMPRESS => "compress",
+      stage::DONE => "done",
+      _ => "idle",
+    }
+  }
+  /// Asks the prover to stop at the next step (it raises ProvingError).
+  fn cancel(&self) {
+    self.inner.cancel.store(true, Ordering::Relaxed);
+  }
+}
+
+/// A quantized network held natively, with its segment plan.
+#[pyclass(module = "folding._native", frozen)]
+struct NativeModel {
+  net: Network,
+  plan: Plan,
+}
+
+type LayerArgs = (usize, usize, bool, Vec<u8>, Vec<u8>);
+
+#[pymethods]
+impl NativeModel {
+  /// Builds a model from `(n_in, n_out, relu, weight_i64_le, bias_i64_le)` layers.
+  ///
+  /// `segments` (`(first_layer, num_steps, layers_per_step)` triples) fixes the plan;
+  /// otherwise it is planned with `layers_per_step` and the nonzero budget.
+  #[new]
+  #[pyo3(signature = (act_bits, weight_bits, shift, layers, private, salts, segments=None, layers_per_step=None, max_segment_nnz=None, max_segment_steps=None))]
+  #[allow(clippy::too_many_arguments)]
+  fn new(
+    py: Python<'_>,
+    act_bits: u32,
+    weight_bits: u32,
+    shift: u32,
+    layers: Vec<LayerArgs>,
+    private: bool,
+    salts: Vec<Vec<u8>>,
+    segments: Option<Vec<(usize, usize, usize)>>,
+    layers_per_step: Option<usize>,
+    max_segment_nnz: Option<usize>,
+    max_segment_steps: Option<usize>,
+  ) -> PyResult<Self> {
+    let mut dense = Vec::with_capacity(layers.len());
+    for (l, (n_in, n_out, relu, w, b)) in layers.into_iter().enumerate() {
+      dense.push(DenseLayer {
+        n_in,
+        n_out,
+        relu,
+        weight: i64s(&format!("layer {l} weights"), &w)?,
+        bias: i64s(&format!("layer {l} biases"), &b)?,
+      });
+    }
+    let salts = salts
+      .into_iter()
+      .map(|s| {
+        <[u8; 32]>::try_from(s.as_slice())
+          .map_err(|_| pyo3::exceptions::PyValueError::new_err("salts must be 32 bytes"))
+      })
+      .collect::<PyResult<Vec<_>>>()?;
+    let settings = Settings {
+      act_bits,
+      weight_bits,
+      shift,
+    };
+    let mode = if private { WeightMode::Private } else { WeightMode::Public };
+    run(py, move || {
+      let net = Network::new(settings, dense, mode, salts)?;
+      let plan = match segments {
+        Some(s) => plan::plan_from_segments(&net, &s)?,
+        None => plan::plan(
+          &net,
+          &PlanOptions {
+            layers_per_step,
+            max_segment_nnz,
+            max_segment_steps,
+          },
+        )?,
+      };
+      Ok(Self { net, plan })
+    })
+  }
+
+  /// The plan: one dict per segment (layers, steps, shape and size estimates).
+  fn plan<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyDict>>> {
+    self
+      .plan
+      .segments
+      .iter()
+      .map(|s| {
+        let d = PyDict::new(py);
+        d.set_item("first_layer", s.first_layer)?;
+        d.set_item("first_step", s.first_step)?;
+        d.set_item("num_steps", s.num_steps)?;
+        d.set_item("layers_per_step", s.layers_per_step())?;
+        let slots: Vec<(usize, usize, bool, u32, usize)> = s
+          .shape
+          .slots
+          .iter()
+          .map(|t| (t.n_in, t.n_out, t.relu, t.layout.lane_bits, t.layout.lanes))
+          .collect();
+        d.set_item("slots", slots)?;
+        d.set_item("estimated_constraints", plan::estimate_constraints(s))?;
+        Ok(d)
+      })
+      .collect()
+  }
+
+  /// Integer forward pass (every layer's output), the prover's witness generator.
+  fn forward(&self, py: Python<'_>, x: Vec<i64>) -> PyResult<Vec<Vec<i64>>> {
+    run(py, || model::forward(&self.net, &x))
+  }
+
+  /// Sets up (or loads from `cache_dir`) every segment's keys; returns the verifier key.
+  #[pyo3(signature = (cache_dir=None))]
+  fn setup<'py>(&self, py: Python<'py>, cache_dir: Option<PathBuf>) -> PyResult<Bound<'py, PyBytes>> {
+    let vk = run(py, || prover::setup(&self.net, &self.plan, cache_dir.as_deref()))?;
+    Ok(PyBytes::new(py, &vk.to_bytes()))
+  }
+
+  /// Proves one inference; returns `(proof, verifier_key, stats)`.
+  #[pyo3(signature = (x, cache_dir=None, progress=None))]
+  fn prove<'py>(
+    &self,
+    py: Python<'py>,
+    x: Vec<i64>,
+    cache_dir: Option<PathBuf>,
+    progress: Option<&Progress>,
+  ) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyBytes>, Bound<'py, PyDict>)> {
+    let handle = progress.map(|p| p.inner.clone()).unwrap_or_default();
+    let (proof, vk, stats) = run(py, || {
+      prover::prove(&self.net, &self.plan, &x, cache_dir.as_deref(), &handle)
+    })?;
+    let d = PyDict::new(py);
+    d.set_item("setup_s", stats.setup_s)?;
+    d.set_item("witness_s", stats.witness_s)?;
+    d.set_item("fold_s", stats.fold_s)?;
+    d.set_item("compress_s", stats.compress_s)?;
+    d.set_item("segments", stats.segments)?;
+    d.set_item("cached_segments", stats.cached_segments)?;
+    Ok((
+      PyBytes::new(py, &proof.to_bytes()),
+      PyBytes::new(py, &vk.to_bytes()),
+      d,
+    ))
+  }
+}
+
+/// Verifies an encoded proof against an encoded verifier key; raises on any failure.
+#[pyfunction]
+fn verify(py: Python<'_>, verifier_key: Vec<u8>, proof: Vec<u8>) -> PyResult<()> {
+  run(py, move || {
+    let vk = VerifierKeyBundle::from_bytes(&verifier_key)?;
+    let proof = ProofBundle::from_bytes(&proof)?;
+    verifier::verify(&vk, &proof)
+  })
+}
+
+/// The model commitment (32 bytes) of an encoded verifier key.
+#[pyfunction]
+fn model_commitment<'py>(py: Python<'py>, verifier_key: Vec<u8>) -> PyResult<Bound<'py, PyBytes>> {
+  let c = run(py, move || Ok(VerifierKeyBundle::from_bytes(&verifier_key)?.commitment()))?;
+  Ok(PyBytes::new(py, &c))
+}
+
+/// Public contents of an encoded proof: commitment, input, output, segment count.
+#[pyfunction]
+fn proof_info<'py>(py: Python<'py>, proof: Vec<u8>) -> PyResult<Bound<'py, PyDict>> {
+  let p = run(py, move || ProofBundle::from_bytes(&proof))?;
+  let d = PyDict::new(py);
+  d.set_item("model_commitment", PyBytes::new(py, &p.model_commitment))?;
+  d.set_item("input", p.input)?;
+  d.set_item("output", p.output)?;
+  d.set_item("segments", p.segments.len())?;
+  d.set_item(
+    "snark_bytes",
+    p.segments.iter().map(|s| s.snark.len()).sum::<usize>(),
+  )?;
+  Ok(d)
+}
+
+/// Public contents of an encoded verifier key.
+#[pyfunction]
+fn verifier_key_info<'py>(py: Python<'py>, verifier_key: Vec<u8>) -> PyResult<Bound<'py, PyDict>> {
+  let vk = run(py, move || VerifierKeyBundle::from_bytes(&verifier_key))?;
+  let d = PyDict::new(py);
+  d.set_item("model_commitment", PyBytes::new(py, &vk.commitment()))?;
+  d.set_item("act_bits", vk.act_bits)?;
+  d.set_item("private", vk.mode == WeightMode::Private)?;
+  d.set_item("input_dim", vk.input_dim)?;
+  d.set_item("output_dim", vk.output_dim)?;
+  d.set_item("segments", vk.segments.len())?;
+  Ok(d)
+}
+
+/// The Rust core of `folding` (private: use the `folding` package).
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+  m.add_class::<Progress>()?;
+  m.add_class::<NativeModel>()?;
+  m.add_function(wrap_pyfunction!(verify, m)?)?;
+  m.add_function(wrap_pyfunction!(model_commitment, m)?)?;
+  m.add_function(wrap_pyfunction!(proof_info, m)?)?;
+  m.add_function(wrap_pyfunction!(verifier_key_info, m)?)?;
+  m.add("NOVA_SNARK_VERSION", folding_core::keys::NOVA_VERSION)?;
+  m.add("CIRCUIT_VERSION", folding_core::CIRCUIT_VERSION)?;
+  Ok(())
+}
