@@ -1,0 +1,508 @@
+"""The public API: :func:`compile`, :func:`prove`, :func:`verify`.
+
+Everything takes and returns objects or bytes (the CLI does the file I/O). The heavy work runs
+in the Rust core with the GIL released; progress is polled from the caller's thread, so no
+Python runs inside the prover's step loop.
+"""
+
+from __future__ import annotations
+
+import builtins
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from folding import artefacts
+from folding.artefacts import Kind
+from folding.errors import ArtefactError, InputError, ProvingError, VerificationError
+from folding.ir import FloatModel, QuantizedModel
+from folding.onnx_import import load_onnx
+from folding.quantize import quantize
+from folding.reference import predict_int
+
+__all__ = [
+    "CompiledModel", "Proof", "ProgressInfo", "Verified", "VerifierKey",
+    "compile", "default_cache_dir", "prove", "verify",
+]
+
+Segments = tuple[tuple[int, int, int], ...]
+
+
+def _native() -> Any:
+    from folding import _native
+
+    return _native
+
+
+def default_cache_dir() -> Path | None:
+    """Where public parameters are cached: ``$FOLDING_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/folding/params`` (``~/.cache/folding/params``). Setting
+    ``FOLDING_CACHE_DIR`` to ``off`` disables the cache."""
+    env = os.environ.get("FOLDING_CACHE_DIR")
+    if env is not None:
+        return None if env.strip().lower() in ("", "off", "none") else Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "folding" / "params"
+
+
+def _cache(cache_dir: str | os.PathLike[str] | None) -> str | None:
+    path = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    return str(path) if path is not None else None
+
+
+@dataclass(frozen=True)
+class VerifierKey:
+    """What a verifier needs to check proofs of one model.
+
+    Attributes:
+        data: The native verifier-key bundle (segment keys, activation encoding).
+        commitment: The model commitment (32 bytes) the key stands for.
+        input_scale: ``round(x * input_scale)`` is the integer input (informational).
+        output_scale: ``y / output_scale`` are the logits (informational).
+    """
+
+    data: bytes
+    commitment: bytes
+    input_scale: float
+    output_scale: float
+
+    @classmethod
+    def _from_native(cls, data: bytes, input_scale: float, output_scale: float) -> VerifierKey:
+        info = _native().verifier_key_info(data)
+        return cls(data=data, commitment=bytes(info["model_commitment"]),
+                   input_scale=input_scale, output_scale=output_scale)
+
+    def to_bytes(self) -> bytes:
+        """Serializes the key as a versioned artefact."""
+        header = {"commitment": self.commitment.hex(), "input_scale": self.input_scale,
+                  "output_scale": self.output_scale}
+        return artefacts.pack(Kind.VERIFIER_KEY, header, {"key": self.data})
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> VerifierKey:
+        """Parses a verifier-key artefact.
+
+        Raises:
+            ArtefactError: If it is corrupt, truncated, foreign or inconsistent.
+        """
+        header, sections = artefacts.unpack(data, Kind.VERIFIER_KEY)
+        key = artefacts.require(sections, "key", "verifier key")
+        try:
+            vk = cls._from_native(key, float(header["input_scale"]),
+                                  float(header["output_scale"]))
+            stated = bytes.fromhex(header["commitment"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ArtefactError(f"verifier key: bad header field {exc}") from exc
+        if stated != vk.commitment:
+            raise ArtefactError("verifier key: header commitment does not match the key")
+        return vk
+
+
+@dataclass(frozen=True, eq=False)
+class CompiledModel:
+    """A quantized model with its segment plan and verifier key.
+
+    Attributes:
+        quantized: The integer network (weights, settings, scales).
+        private_weights: Whether weights are hidden witnesses bound by a hash chain.
+        segments: The plan: ``(first_layer, num_steps, layers_per_step)`` per segment.
+        verifier_key: The verifier key (its commitment is the model commitment).
+        salts: Per-layer secret salts of the private hash chain (empty when public).
+        source: Where the model came from (input/output names), informational.
+    """
+
+    quantized: QuantizedModel
+    private_weights: bool
+    segments: Segments
+    verifier_key: VerifierKey
+    salts: tuple[bytes, ...] = ()
+    source: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def commitment(self) -> bytes:
+        """The model commitment: SHA-256 over the verifier key bundle."""
+        return self.verifier_key.commitment
+
+    def native(self) -> Any:
+        """The native model (built once per object)."""
+        cached = self.__dict__.get("_native_model")
+        if cached is None:
+            cached = _native_model(self.quantized, self.private_weights, self.salts,
+                                   segments=self.segments)
+            object.__setattr__(self, "_native_model", cached)
+        return cached
+
+    def plan(self) -> list[dict[str, Any]]:
+        """The segment plan with shapes, lane layouts and constraint estimates."""
+        return list(self.native().plan())
+
+    def to_bytes(self) -> bytes:
+        """Serializes the compiled model (weights included) as a versioned artefact."""
+        arrays = b"".join(
+            np.ascontiguousarray(a, dtype="<i8").tobytes()
+            for layer in self.quantized.layers for a in (layer.weight, layer.bias)
+        )
+        header = {
+            "quantized": self.quantized.to_dict(),
+            "private_weights": self.private_weights,
+            "segments": [list(s) for s in self.segments],
+            "commitment": self.commitment.hex(),
+            "source": self.source,
+            "report": self.quantized.report.to_dict() if self.quantized.report else None,
+        }
+        sections = {"weights": arrays, "verifier_key": self.verifier_key.to_bytes(),
+                    "salts": b"".join(self.salts)}
+        return artefacts.pack(Kind.MODEL, header, sections)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> CompiledModel:
+        """Parses a compiled-model artefact.
+
+        Raises:
+            ArtefactError: If it is corrupt, truncated, foreign or inconsistent.
+        """
+        header, sections = artefacts.unpack(data, Kind.MODEL)
+        weights = artefacts.require(sections, "weights", "compiled model")
+        try:
+            meta = header["quantized"]
+            shapes = [(int(e["out_dim"]), int(e["in_dim"])) for e in meta["layers"]]
+            need = 8 * sum(o * i + o for o, i in shapes)
+            if len(weights) != need:
+                raise ArtefactError(
+                    f"compiled model: weights section has {len(weights)} bytes, expected {need}"
+                )
+            flat = np.frombuffer(weights, dtype="<i8")
+            arrays, pos = [], 0
+            for out_dim, in_dim in shapes:
+                w = flat[pos:pos + out_dim * in_dim].reshape(out_dim, in_dim)
+                pos += out_dim * in_dim
+                arrays.append((w, flat[pos:pos + out_dim]))
+                pos += out_dim
+            quantized = QuantizedModel.from_dict(meta, arrays)
+            segments = tuple(tuple(int(v) for v in s) for s in header["segments"])
+            private = bool(header["private_weights"])
+            stated = bytes.fromhex(header["commitment"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ArtefactError(f"compiled model: bad header field {exc}") from exc
+        salts_raw = sections.get("salts", b"")
+        salts = tuple(salts_raw[i:i + 32] for i in range(0, len(salts_raw), 32))
+        vk = VerifierKey.from_bytes(artefacts.require(sections, "verifier_key", "compiled model"))
+        if vk.commitment != stated:
+            raise ArtefactError("compiled model: its verifier key is for another model")
+        return cls(quantized=quantized, private_weights=private,
+                   segments=segments,  # type: ignore[arg-type]
+                   verifier_key=vk, salts=salts, source=dict(header.get("source") or {}))
+
+
+@dataclass(frozen=True)
+class Proof:
+    """A proof that the committed model maps ``input`` to ``output``.
+
+    Attributes:
+        data: The native proof bundle (segment SNARKs and boundary states).
+        model_commitment: The commitment of the model the proof is about.
+        input: The quantized input (public).
+        output: The quantized output (public).
+        output_scale: ``output / output_scale`` are the logits (informational).
+        stats: Prover timings and circuit sizes.
+    """
+
+    data: bytes
+    model_commitment: bytes
+    input: tuple[int, ...]
+    output: tuple[int, ...]
+    output_scale: float
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def logits(self) -> npt.NDArray[np.float64]:
+        """The output dequantized with the model's output scale."""
+        return np.asarray(self.output, dtype=np.float64) / self.output_scale
+
+    @classmethod
+    def _from_native(cls, data: bytes, output_scale: float,
+                     stats: dict[str, Any] | None = None) -> Proof:
+        info = _native().proof_info(data)
+        return cls(data=data, model_commitment=bytes(info["model_commitment"]),
+                   input=tuple(info["input"]), output=tuple(info["output"]),
+                   output_scale=output_scale, stats=dict(stats or {}))
+
+    def to_bytes(self) -> bytes:
+        """Serializes the proof as a versioned artefact."""
+        header = {"model_commitment": self.model_commitment.hex(),
+                  "output_scale": self.output_scale, "stats": self.stats}
+        return artefacts.pack(Kind.PROOF, header, {"proof": self.data})
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Proof:
+        """Parses a proof artefact.
+
+        Raises:
+            ArtefactError: If it is corrupt, truncated or foreign.
+        """
+        header, sections = artefacts.unpack(data, Kind.PROOF)
+        try:
+            scale = float(header["output_scale"])
+            stats = dict(header.get("stats") or {})
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ArtefactError(f"proof: bad header field {exc}") from exc
+        return cls._from_native(artefacts.require(sections, "proof", "proof"), scale, stats)
+
+
+@dataclass(frozen=True)
+class Verified:
+    """The result of a successful verification: what the proof establishes.
+
+    Attributes:
+        model_commitment: The model the statement is about.
+        input: The quantized input.
+        output: The quantized output.
+        logits: ``output / output_scale``.
+    """
+
+    model_commitment: bytes
+    input: tuple[int, ...]
+    output: tuple[int, ...]
+    logits: npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class ProgressInfo:
+    """A progress report of a running proof."""
+
+    stage: str
+    segment: int
+    segments: int
+    steps_done: int
+    total_steps: int
+    elapsed_s: float
+
+    @property
+    def rate(self) -> float:
+        """Steps per second so far."""
+        return self.steps_done / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+
+def _native_model(quantized: QuantizedModel, private: bool, salts: Sequence[bytes], *,
+                  segments: Segments | None = None, layers_per_step: int | None = None,
+                  max_segment_nnz: int | None = None,
+                  max_segment_steps: int | None = None) -> Any:
+    layers = [
+        (layer.in_dim, layer.out_dim, layer.relu,
+         np.ascontiguousarray(layer.weight, dtype="<i8").tobytes(),
+         np.ascontiguousarray(layer.bias, dtype="<i8").tobytes())
+        for layer in quantized.layers
+    ]
+    st = quantized.settings
+    return _native().NativeModel(
+        st.act_bits, st.weight_bits, st.shift, layers, private, list(salts),
+        segments=[list(s) for s in segments] if segments is not None else None,
+        layers_per_step=layers_per_step, max_segment_nnz=max_segment_nnz,
+        max_segment_steps=max_segment_steps,
+    )
+
+
+def compile(  # noqa: A001 - the public verb of the API
+    model: bytes | FloatModel | QuantizedModel,
+    *,
+    calibration: npt.ArrayLike | None = None,
+    act_bits: int = 16,
+    weight_bits: int = 8,
+    shift: int | None = None,
+    layers_per_step: int | None = None,
+    private_weights: bool = False,
+    max_segment_nnz: int | None = None,
+    max_segment_steps: int | None = None,
+    base_dir: str | os.PathLike[str] | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> CompiledModel:
+    """Imports, quantizes and plans a model, and sets up its proving keys.
+
+    Args:
+        model: ONNX bytes, a float model, or an already quantized model.
+        calibration: Sample inputs ``[n, input_dim]`` for choosing scales (a bundled default
+            set when omitted).
+        act_bits: Signed activation bit width.
+        weight_bits: Signed weight bit width.
+        shift: Rescale shift (chosen by calibration when omitted).
+        layers_per_step: Layers folded per Nova step (chosen by a cost model when omitted).
+        private_weights: Hide the weights (bind them by a salted Poseidon hash chain).
+        max_segment_nnz: Budget of constant weights per public-model segment.
+        max_segment_steps: Most steps per segment.
+        base_dir: Directory of the ONNX file, for external data beside it.
+        cache_dir: Public-parameter cache (default: :func:`default_cache_dir`).
+
+    Returns:
+        The compiled model; its ``commitment`` identifies it to verifiers.
+    """
+    source: dict[str, Any] = {}
+    if isinstance(model, (bytes, bytearray, memoryview)):
+        model = load_onnx(bytes(model), base_dir=base_dir)
+    if isinstance(model, FloatModel):
+        source = {"input_name": model.input_name, "output_name": model.output_name,
+                  "opset": model.opset}
+        model = quantize(model, calibration, act_bits=act_bits, weight_bits=weight_bits,
+                         shift=shift)
+    if not isinstance(model, QuantizedModel):
+        raise InputError(f"compile takes ONNX bytes or a model, got {type(model).__name__}")
+    import secrets
+
+    salts = tuple(secrets.token_bytes(32) for _ in model.layers) if private_weights else ()
+    native = _native_model(model, private_weights, salts, layers_per_step=layers_per_step,
+                           max_segment_nnz=max_segment_nnz,
+                           max_segment_steps=max_segment_steps)
+    segments: Segments = tuple(
+        (int(s["first_layer"]), int(s["num_steps"]), int(s["layers_per_step"]))
+        for s in native.plan()
+    )
+    vk = VerifierKey._from_native(native.setup(_cache(cache_dir)), model.input_scale,
+                                  model.output_scale)
+    compiled = CompiledModel(quantized=model, private_weights=private_weights,
+                             segments=segments, verifier_key=vk, salts=salts, source=source)
+    object.__setattr__(compiled, "_native_model", native)
+    return compiled
+
+
+def _load_model(model: CompiledModel | bytes) -> CompiledModel:
+    if isinstance(model, CompiledModel):
+        return model
+    if isinstance(model, (bytes, bytearray, memoryview)):
+        return CompiledModel.from_bytes(bytes(model))
+    raise InputError(f"expected a CompiledModel or its bytes, got {type(model).__name__}")
+
+
+def prove(
+    model: CompiledModel | bytes,
+    x: npt.ArrayLike,
+    *,
+    quantized: bool = False,
+    cache_dir: str | os.PathLike[str] | None = None,
+    progress: Callable[[ProgressInfo], None] | None = None,
+    poll_interval: float = 0.2,
+) -> Proof:
+    """Proves one inference of ``model`` on ``x``.
+
+    Args:
+        model: A compiled model or its bytes.
+        x: The input vector (floats, quantized with the model's input scale, unless
+            ``quantized`` is true, in which case ``x`` holds the integer input).
+        quantized: Whether ``x`` is already the integer input.
+        cache_dir: Public-parameter cache (default: :func:`default_cache_dir`).
+        progress: Called from this thread every ``poll_interval`` seconds while proving.
+        poll_interval: Seconds between progress reports.
+
+    Returns:
+        The proof.
+
+    Raises:
+        InputError: If ``x`` has the wrong shape or type.
+        RangeError: If the input or any layer's value leaves its range (before proving).
+        ProvingError: If the prover fails.
+    """
+    compiled = _load_model(model)
+    q = compiled.quantized
+    if quantized:
+        arr = np.asarray(x)
+        if arr.shape != (q.input_dim,) or not np.issubdtype(arr.dtype, np.integer):
+            raise InputError(
+                f"quantized input must be {q.input_dim} integers, got shape {arr.shape} "
+                f"of {arr.dtype}"
+            )
+        x_q = arr.astype(np.int64)
+    else:
+        x_q = q.quantize_input(x)
+        if x_q.ndim != 1:
+            raise InputError(f"prove takes one input vector, got shape {x_q.shape}")
+    expected = predict_int(q, x_q)  # the specification; raises RangeError naming the layer
+
+    native = _native()
+    handle = native.Progress()
+    result: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            result["ok"] = compiled.native().prove([int(v) for v in x_q], _cache(cache_dir),
+                                                   handle)
+        except BaseException as exc:  # re-raised in the caller's thread
+            result["error"] = exc
+
+    start = time.monotonic()
+    worker = threading.Thread(target=work, name="folding-prover", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(poll_interval)
+            if progress is not None:
+                progress(ProgressInfo(stage=handle.stage, segment=int(handle.segment),
+                                      segments=len(compiled.segments),
+                                      steps_done=int(handle.steps_done),
+                                      total_steps=int(handle.total_steps),
+                                      elapsed_s=time.monotonic() - start))
+    except BaseException:
+        handle.cancel()
+        worker.join()
+        raise
+    if "error" in result:
+        raise result["error"]
+    data, _vk, stats = result["ok"]
+    proof = Proof._from_native(bytes(data), q.output_scale, dict(stats))
+    if list(proof.output) != [int(v) for v in expected]:
+        raise ProvingError("the native forward pass disagrees with the reference (a bug)")
+    if proof.model_commitment != compiled.commitment:
+        raise ProvingError("the proof's model commitment differs from the compiled model's; "
+                           "the parameter cache or the model file may be stale")
+    return proof
+
+
+def verify(
+    proof: Proof | bytes,
+    key: CompiledModel | VerifierKey | bytes,
+    *,
+    expected_input: npt.ArrayLike | None = None,
+    expected_output: npt.ArrayLike | None = None,
+) -> Verified:
+    """Verifies a proof against a model's verifier key.
+
+    Args:
+        proof: The proof or its bytes.
+        key: The compiled model, its verifier key, or the bytes of either.
+        expected_input: If given, the quantized input the proof must be about.
+        expected_output: If given, the quantized output the proof must state.
+
+    Returns:
+        What the proof establishes (commitment, input, output, logits).
+
+    Raises:
+        VerificationError: If the proof is invalid (the reason says which check failed).
+        ModelMismatchError: If the proof is for another model.
+        ArtefactError: If an artefact is corrupt, truncated or foreign.
+    """
+    if isinstance(proof, (bytes, bytearray, memoryview)):
+        proof = Proof.from_bytes(bytes(proof))
+    if not isinstance(proof, Proof):
+        raise InputError(f"expected a Proof or its bytes, got {type(proof).__name__}")
+    if isinstance(key, (bytes, bytearray, memoryview)):
+        raw = bytes(key)
+        kind = raw[8:9]
+        key = (CompiledModel.from_bytes(raw) if kind == bytes([Kind.MODEL])
+               else VerifierKey.from_bytes(raw))
+    vk = key.verifier_key if isinstance(key, CompiledModel) else key
+    if not isinstance(vk, VerifierKey):
+        raise InputError(f"expected a verifier key or model, got {type(key).__name__}")
+    _native().verify(vk.data, proof.data)
+    for label, claim, actual in (("input", expected_input, proof.input),
+                                 ("output", expected_output, proof.output)):
+        if claim is not None:
+            want = [int(v) for v in np.asarray(claim).reshape(-1)]
+            if want != builtins.list(actual):
+                raise VerificationError(f"the proven {label} is not the expected {label}")
+    return Verified(model_commitment=proof.model_commitment, input=proof.input,
+                    output=proof.output,
+                    logits=np.asarray(proof.output, dtype=np.float64) / vk.output_scale)

@@ -1,0 +1,191 @@
+"""End-to-end proofs through the public API, and every way a verifier must reject.
+
+Each real proof costs seconds (mostly the per-segment compression), so the models are proven
+once per module and the rejection tests tamper with copies of those proofs.
+"""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import folding
+from folding import artefacts
+from folding.api import CompiledModel, Proof, VerifierKey
+from folding.artefacts import Kind
+from folding.errors import (
+    ArtefactError,
+    InputError,
+    ModelMismatchError,
+    RangeError,
+    VerificationError,
+)
+from folding.reference import predict_int
+from folding.testing import mlp_onnx
+
+SMALL = {"act_bits": 8, "weight_bits": 6}
+X = np.array([0.3, -0.2, 0.5, 0.1])
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("params")
+
+
+@pytest.fixture(scope="module")
+def public(cache: Path) -> tuple[CompiledModel, Proof]:
+    """4 -> 6 head, two 6 -> 6 steps, 6 -> 3 tail: three segments."""
+    model = folding.compile(mlp_onnx([4, 6, 6, 6, 3], seed=3), layers_per_step=1,
+                            cache_dir=cache, **SMALL)
+    assert len(model.segments) == 3
+    return model, folding.prove(model, X, cache_dir=cache)
+
+
+@pytest.fixture(scope="module")
+def private(cache: Path) -> tuple[CompiledModel, Proof]:
+    model = folding.compile(mlp_onnx([4, 5, 3], seed=4), private_weights=True,
+                            cache_dir=cache, **SMALL)
+    return model, folding.prove(model, X, cache_dir=cache)
+
+
+def _native_offsets(proof: Proof) -> tuple[int, int]:
+    """Byte offsets of the input and output vectors inside the native proof bundle."""
+    # magic (8) + format u32 + commitment [u8; 32]; vectors are a u64 length then i64s
+    start_in = 8 + 4 + 32 + 8
+    start_out = start_in + 8 * len(proof.input) + 8
+    return start_in, start_out
+
+
+def _repack(proof: Proof, data: bytes) -> bytes:
+    """A proof artefact around edited native bytes (with a valid checksum)."""
+    return artefacts.pack(Kind.PROOF, {"model_commitment": proof.model_commitment.hex(),
+                                       "output_scale": proof.output_scale}, {"proof": data})
+
+
+def test_public_model_proves_the_reference_output(public: tuple[CompiledModel, Proof]) -> None:
+    model, proof = public
+    x_q = model.quantized.quantize_input(X)
+    assert list(proof.input) == list(x_q)
+    assert list(proof.output) == list(predict_int(model.quantized, x_q))
+    result = folding.verify(proof, model)
+    assert result.output == proof.output
+    assert result.model_commitment == model.commitment
+    np.testing.assert_allclose(result.logits, np.asarray(proof.output) / model.quantized.output_scale)
+
+
+def test_round_trips_through_bytes(public: tuple[CompiledModel, Proof]) -> None:
+    model, proof = public
+    model2 = CompiledModel.from_bytes(model.to_bytes())
+    assert model2.commitment == model.commitment
+    assert model2.segments == model.segments
+    vk = VerifierKey.from_bytes(model.verifier_key.to_bytes())
+    folding.verify(proof.to_bytes(), vk.to_bytes())
+    folding.verify(Proof.from_bytes(proof.to_bytes()), model2)
+
+
+def test_private_weights_prove_and_verify(private: tuple[CompiledModel, Proof]) -> None:
+    model, proof = private
+    assert model.private_weights and len(model.salts) == len(model.quantized.layers)
+    folding.verify(proof, model.verifier_key)
+    # the verifier key carries no weights: it is small and has no weight section
+    header, sections = artefacts.unpack(model.verifier_key.to_bytes(), Kind.VERIFIER_KEY)
+    assert set(sections) == {"key"}
+
+
+def test_private_commitment_changes_with_the_salt(cache: Path) -> None:
+    # same weights, fresh salts: a different (blinded) commitment
+    onnx = mlp_onnx([4, 5, 3], seed=4)
+    a = folding.compile(onnx, private_weights=True, cache_dir=cache, **SMALL)
+    b = folding.compile(onnx, private_weights=True, cache_dir=cache, **SMALL)
+    assert a.commitment != b.commitment
+
+
+@pytest.mark.parametrize("where", [0.3, 0.5, 0.7, 0.9])
+def test_flipped_proof_bytes_are_rejected(public: tuple[CompiledModel, Proof],
+                                          where: float) -> None:
+    model, proof = public
+    data = bytearray(proof.data)
+    pos = int(len(data) * where)
+    data[pos] ^= 0x21
+    with pytest.raises((VerificationError, ArtefactError)):
+        folding.verify(_repack(proof, bytes(data)), model)
+
+
+def test_flipped_artefact_byte_fails_the_checksum(public: tuple[CompiledModel, Proof]) -> None:
+    _, proof = public
+    raw = bytearray(proof.to_bytes())
+    raw[len(raw) // 2] ^= 1
+    with pytest.raises(ArtefactError, match="checksum"):
+        Proof.from_bytes(bytes(raw))
+
+
+def test_wrong_claimed_output_is_rejected(public: tuple[CompiledModel, Proof]) -> None:
+    model, proof = public
+    _, out = _native_offsets(proof)
+    data = bytearray(proof.data)
+    value = struct.unpack_from("<q", data, out)[0]
+    struct.pack_into("<q", data, out, value + 1)
+    with pytest.raises(VerificationError, match="claimed output"):
+        folding.verify(_repack(proof, bytes(data)), model)
+    with pytest.raises(VerificationError, match="expected output"):
+        folding.verify(proof, model, expected_output=[v + 1 for v in proof.output])
+
+
+def test_wrong_input_is_rejected(public: tuple[CompiledModel, Proof]) -> None:
+    model, proof = public
+    start, _ = _native_offsets(proof)
+    data = bytearray(proof.data)
+    value = struct.unpack_from("<q", data, start)[0]
+    struct.pack_into("<q", data, start, value + 1)
+    with pytest.raises(VerificationError, match="wrong input"):
+        folding.verify(_repack(proof, bytes(data)), model)
+    with pytest.raises(VerificationError, match="expected input"):
+        folding.verify(proof, model, expected_input=[v + 1 for v in proof.input])
+
+
+def test_proof_against_another_model_is_rejected(public: tuple[CompiledModel, Proof],
+                                                 private: tuple[CompiledModel, Proof]) -> None:
+    model, proof = public
+    other, other_proof = private
+    with pytest.raises(ModelMismatchError):
+        folding.verify(proof, other)
+    with pytest.raises(ModelMismatchError):
+        folding.verify(other_proof, model)
+
+
+def test_truncated_artefacts_are_rejected(public: tuple[CompiledModel, Proof]) -> None:
+    model, proof = public
+    for blob, parse in ((proof.to_bytes(), Proof.from_bytes),
+                        (model.to_bytes(), CompiledModel.from_bytes),
+                        (model.verifier_key.to_bytes(), VerifierKey.from_bytes)):
+        for cut in (0, 5, 20, len(blob) // 2, len(blob) - 1):
+            with pytest.raises(ArtefactError):
+                parse(blob[:cut])
+
+
+def test_artefact_kinds_are_not_interchangeable(public: tuple[CompiledModel, Proof]) -> None:
+    model, proof = public
+    with pytest.raises(ArtefactError, match="expected a proof"):
+        Proof.from_bytes(model.to_bytes())
+    with pytest.raises(ArtefactError, match="expected a verifier key"):
+        VerifierKey.from_bytes(proof.to_bytes())
+
+
+def test_out_of_range_input_names_the_element(public: tuple[CompiledModel, Proof]) -> None:
+    model, _ = public
+    x = X.copy()
+    x[2] = 1e6
+    with pytest.raises(RangeError) as info:
+        folding.prove(model, x)
+    assert info.value.layer is None and info.value.neuron == 2
+
+
+def test_wrong_input_shape_is_an_input_error(public: tuple[CompiledModel, Proof]) -> None:
+    model, _ = public
+    with pytest.raises(InputError):
+        folding.prove(model, np.zeros(5))
+    with pytest.raises(InputError):
+        folding.prove(model, np.zeros(4), quantized=True)  # floats are not integers
