@@ -1,0 +1,51 @@
+"""Type stub of the private native module built from ``rust_ext/py`` (PyO3).
+
+Checked against the build by ``tests/test_native_stub.py``.
+"""
+
+from typing import Any
+
+NOVA_SNARK_VERSION: str
+CIRCUIT_VERSION: int
+
+class Progress:
+    """Shared progress of a running proof; poll it from another thread."""
+
+    def __init__(self) -> None: ...
+    @property
+    def steps_done(self) -> int: ...
+    @property
+    def total_steps(self) -> int: ...
+    @property
+    def segment(self) -> int: ...
+    @property
+    def stage(self) -> str: ...
+    def cancel(self) -> None: ...
+
+class NativeModel:
+    """A quantized network held natively, with its segment plan."""
+
+    def __init__(
+        self,
+        act_bits: int,
+        weight_bits: int,
+        shift: int,
+        layers: list[tuple[int, int, bool, bytes, bytes]],
+        private: bool,
+        salts: list[bytes],
+        segments: list[list[int]] | list[tuple[int, int, int]] | None = None,
+        layers_per_step: int | None = None,
+        max_segment_nnz: int | None = None,
+        max_segment_steps: int | None = None,
+    ) -> None: ...
+    def plan(self) -> list[dict[str, Any]]: ...
+    def forward(self, x: list[int]) -> list[list[int]]: ...
+    def setup(self, cache_dir: str | None = None) -> bytes: ...
+    def prove(
+        self, x: list[int], cache_dir: str | None = None, progress: Progress | None = None
+    ) -> tuple[bytes, bytes, dict[str, Any]]: ...
+
+def verify(verifier_key: bytes, proof: bytes) -> None: ...
+def model_commitment(verifier_key: bytes) -> bytes: ...
+def proof_info(proof: bytes) -> dict[str, Any]: ...
+def verifier_key_info(verifier_key: bytes) -> dict[str, Any]: ...
