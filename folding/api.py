@@ -303,7 +303,7 @@ def _native_model(quantized: QuantizedModel, private: bool, salts: Sequence[byte
     st = quantized.settings
     return _native().NativeModel(
         st.act_bits, st.weight_bits, st.shift, layers, private, list(salts),
-        segments=[list(s) for s in segments] if segments is not None else None,
+        segments=[tuple(s) for s in segments] if segments is not None else None,
         layers_per_step=layers_per_step, max_segment_nnz=max_segment_nnz,
         max_segment_steps=max_segment_steps,
     )

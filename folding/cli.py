@@ -14,7 +14,6 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -64,11 +63,6 @@ def _configure_logging(verbosity: int) -> None:
         logger.addHandler(handler)
 
 
-# --------------------------------------------------------------------------------------------
-# File I/O
-# --------------------------------------------------------------------------------------------
-
-
 def _read(path: Path, what: str) -> bytes:
     """Reads a file, turning OS errors into a :class:`UsageError` that names the file."""
     try:
@@ -86,6 +80,12 @@ def _write(path: Path, data: bytes, what: str) -> None:
     except OSError as exc:
         raise UsageError(f"{what} '{path}': cannot write: {exc.strerror or exc}") from None
     log.debug("wrote %s %s (%d bytes)", what, path, len(data))
+
+
+def _check_output(path: Path, what: str) -> None:
+    """Fails early, before the slow work, when ``path`` cannot be created."""
+    if not path.parent.is_dir():
+        raise UsageError(f"{what} '{path}': directory '{path.parent}' does not exist")
 
 
 def _load_array(path: Path, what: str, key: str) -> npt.NDArray[Any]:
@@ -127,7 +127,10 @@ def _load_input(path: Path) -> npt.NDArray[Any]:
 
 
 def _load_expected_output(path: Path) -> npt.NDArray[np.int64]:
-    array = _load_array(path, "expected output", "output").reshape(-1)
+    try:
+        array = _load_array(path, "expected output", "output").reshape(-1)
+    except InputError as exc:  # a bad argument to verify, not a rejected proof
+        raise UsageError(str(exc)) from None
     if array.dtype.kind == "f" and not np.all(np.isfinite(array) & (array == np.round(array))):
         raise UsageError(f"expected output '{path}': must hold the quantized (integer) output")
     return array.astype(np.int64)
@@ -144,11 +147,6 @@ def _emit(args: argparse.Namespace, text: str, data: dict[str, Any]) -> None:
 def _floats(values: npt.ArrayLike) -> str:
     flat = np.asarray(values, dtype=np.float64).reshape(-1)
     return "[" + ", ".join(f"{v:.6g}" for v in flat) + "]"
-
-
-# --------------------------------------------------------------------------------------------
-# Progress
-# --------------------------------------------------------------------------------------------
 
 
 def _progress_line(info: ProgressInfo) -> str:
@@ -185,11 +183,6 @@ class _ProgressBar:
             sys.stderr.flush()
 
 
-# --------------------------------------------------------------------------------------------
-# Commands
-# --------------------------------------------------------------------------------------------
-
-
 def _cmd_inspect(args: argparse.Namespace) -> int:
     data = _read(args.model, "model")
     try:
@@ -202,13 +195,9 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
 
 def _plan_summary(model: CompiledModel) -> dict[str, Any]:
     plan = model.plan()
-    return {
-        "segments": len(plan),
-        "steps": sum(int(s["num_steps"]) for s in plan),
-        "estimated_constraints": sum(int(s["num_steps"]) * int(s["estimated_constraints"])
-                                     for s in plan),
-        "plan": plan,
-    }
+    return {"segments": len(plan), "steps": sum(int(s["num_steps"]) for s in plan),
+            "estimated_constraints": sum(int(s["num_steps"]) * int(s["estimated_constraints"])
+                                         for s in plan), "plan": plan}
 
 
 def _compile_summary(model: CompiledModel, args: argparse.Namespace, size: int,
@@ -252,6 +241,9 @@ def _format_compile(summary: dict[str, Any], model: CompiledModel) -> str:
 
 def _cmd_compile(args: argparse.Namespace) -> int:
     data = _read(args.model, "model")
+    _check_output(args.output, "compiled model")
+    if args.vk_out is not None:
+        _check_output(args.vk_out, "verifier key")
     calibration = None
     if args.calibration is not None:
         calibration = _load_array(args.calibration, "calibration", "calibration")
@@ -283,6 +275,7 @@ def _load_model(path: Path) -> CompiledModel:
 def _cmd_prove(args: argparse.Namespace) -> int:
     model = _load_model(args.model)
     x = _load_input(args.input)
+    _check_output(args.output, "proof")
     bar = None if args.json or args.no_progress else _ProgressBar()
     start = time.perf_counter()
     try:
@@ -302,13 +295,10 @@ def _cmd_prove(args: argparse.Namespace) -> int:
         "prove_s": seconds, **times, "stats": proof.stats,
     }
     parts = ", ".join(f"{k.removesuffix('_s')} {v:.2f}s" for k, v in times.items())
-    text = "\n".join([
-        f"output: {list(proof.output)}",
-        f"logits: {_floats(proof.logits)}",
-        f"commitment: {summary['commitment']}",
-        f"prove time: {seconds:.2f}s" + (f" ({parts})" if parts else ""),
-        f"proof: {args.output} ({len(blob):,} bytes)",
-    ])
+    text = "\n".join([f"output: {list(proof.output)}", f"logits: {_floats(proof.logits)}",
+                      f"commitment: {summary['commitment']}",
+                      f"prove time: {seconds:.2f}s" + (f" ({parts})" if parts else ""),
+                      f"proof: {args.output} ({len(blob):,} bytes)"])
     _emit(args, text, summary)
     return EXIT_OK
 
@@ -351,20 +341,11 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         "output": list(verified.output), "logits": verified.logits.tolist(),
         "verify_s": seconds,
     }
-    text = "\n".join([
-        "VALID",
-        f"commitment: {summary['commitment']}",
-        f"output: {list(verified.output)}",
-        f"logits: {_floats(verified.logits)}",
-        f"verify time: {seconds:.2f}s",
-    ])
+    text = "\n".join(["VALID", f"commitment: {summary['commitment']}",
+                      f"output: {list(verified.output)}", f"logits: {_floats(verified.logits)}",
+                      f"verify time: {seconds:.2f}s"])
     _emit(args, text, summary)
     return EXIT_OK
-
-
-# --------------------------------------------------------------------------------------------
-# Argument parsing
-# --------------------------------------------------------------------------------------------
 
 
 def _positive(text: str) -> int:
@@ -445,9 +426,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="log diagnostics to stderr")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     common = _common()
-    adders: tuple[Callable[[Any, argparse.ArgumentParser], None], ...] = (
-        _add_inspect, _add_compile, _add_prove, _add_verify)
-    for add in adders:
+    for add in (_add_inspect, _add_compile, _add_prove, _add_verify):
         add(sub, common)
     return parser
 

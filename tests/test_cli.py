@@ -291,6 +291,10 @@ def test_verify_usage_errors(files: Files, capsys: pytest.CaptureFixture[str]) -
     assert "no such file" in capsys.readouterr().err
     assert main(["verify", str(files.proof), "--vk", str(files.dir / "nope.vk")]) == 2
     assert main(["verify", str(files.proof)]) == 2  # neither --model nor --vk
+    words = files.dir / "words_out.json"
+    words.write_text(json.dumps({"output": ["a"]}))
+    assert main(["verify", str(files.proof), "--vk", str(files.vk),
+                 "--expected-output", str(words)]) == 2
     corrupt = files.dir / "corrupt.vk"
     corrupt.write_bytes(files.vk.read_bytes()[:50])
     capsys.readouterr()
