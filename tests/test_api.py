@@ -189,3 +189,12 @@ def test_wrong_input_shape_is_an_input_error(public: tuple[CompiledModel, Proof]
         folding.prove(model, np.zeros(5))
     with pytest.raises(InputError):
         folding.prove(model, np.zeros(4), quantized=True)  # floats are not integers
+
+
+def test_a_model_loaded_from_bytes_proves(private: tuple[CompiledModel, Proof],
+                                          cache: Path) -> None:
+    model, _ = private
+    loaded = CompiledModel.from_bytes(model.to_bytes())
+    assert loaded.salts == model.salts
+    proof = folding.prove(loaded, X, cache_dir=cache)
+    assert folding.verify(proof, model.verifier_key).output == proof.output

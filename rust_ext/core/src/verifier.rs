@@ -46,7 +46,12 @@ pub fn verify(vk: &VerifierKeyBundle, proof: &ProofBundle) -> Result<()> {
     shift: 0,
   };
   settings.validate()?;
-  crate::model::check_range(&settings, None, proof.input.iter().map(|v| *v as i128))?;
+  // Both vectors are hashed lane-packed; out-of-range values could alias in-range ones
+  // (e.g. y0 + 2^a with y1 - 1), so the range check is part of what makes the hash binding.
+  for (what, v) in [("input", &proof.input), ("output", &proof.output)] {
+    crate::model::check_range(&settings, None, v.iter().map(|x| *x as i128))
+      .map_err(|e| FoldError::invalid(format!("claimed {what} is out of range: {e}")))?;
+  }
   if proof.segments.len() != vk.segments.len() {
     return Err(FoldError::invalid(format!(
       "the proof has {} segments, the model has {}",

@@ -67,6 +67,12 @@ fn public_and_private_proofs_verify_and_tampering_is_rejected() {
     bad.output[0] += 1;
     assert!(reason(verify(&vk, &bad).unwrap_err()).contains("claimed output"));
 
+    // an output that aliases the true one under lane packing: y0 + 2^a, y1 - 1
+    let mut bad = proof.clone();
+    bad.output[0] += 1 << ST.act_bits;
+    bad.output[1] -= 1;
+    assert!(reason(verify(&vk, &bad).unwrap_err()).contains("out of range"));
+
     // wrong input
     let mut bad = proof.clone();
     bad.input[0] += 1;
