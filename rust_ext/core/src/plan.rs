@@ -21,8 +21,10 @@ pub const DEFAULT_MAX_SEGMENT_NNZ: usize = 1 << 21;
 /// Constraint-equivalent cost of Nova's own per-step work (augmented verifier circuit and
 /// the secondary circuit), used only to choose the number of layers per step.
 const NOVA_STEP_COST: usize = 12_000;
-/// Constraint-equivalent fixed cost of one more segment (setup and compression).
-const SEGMENT_COST: usize = 400_000;
+/// Fixed cost of one more segment (parameter setup and compression), in units of one fold
+/// step of that segment: both scale with the step circuit's size, and compressing a segment
+/// costs about as much as folding 60-80 of its steps (measured on the depth-suite model).
+const SEGMENT_COST_IN_STEPS: usize = 80;
 /// Largest number of layers per step the automatic planner considers.
 const MAX_AUTO_LAYERS_PER_STEP: usize = 8;
 
@@ -207,7 +209,7 @@ fn estimate_cost(plan: &Plan) -> usize {
   plan
     .segments
     .iter()
-    .map(|s| SEGMENT_COST + s.num_steps * (NOVA_STEP_COST + estimate_constraints(s)))
+    .map(|s| (SEGMENT_COST_IN_STEPS + s.num_steps) * (NOVA_STEP_COST + estimate_constraints(s)))
     .sum()
 }
 
