@@ -139,6 +139,17 @@ class CompiledModel:
             object.__setattr__(self, "_native_model", cached)
         return cached
 
+    def rederive_verifier_key(self, cache_dir: str | os.PathLike[str] | None = None
+                              ) -> VerifierKey:
+        """Derives the verifier key again from the weights (setup is deterministic).
+
+        Use it to check that a model file's embedded key, or a published key, really belongs
+        to these weights: compare the result's ``commitment``.
+        """
+        return VerifierKey._from_native(self.native().setup(_cache(cache_dir)),
+                                        self.quantized.input_scale,
+                                        self.quantized.output_scale)
+
     def plan(self) -> list[dict[str, Any]]:
         """The segment plan with shapes, lane layouts and constraint estimates."""
         return list(self.native().plan())

@@ -198,3 +198,9 @@ def test_a_model_loaded_from_bytes_proves(private: tuple[CompiledModel, Proof],
     assert loaded.salts == model.salts
     proof = folding.prove(loaded, X, cache_dir=cache)
     assert folding.verify(proof, model.verifier_key).output == proof.output
+
+
+def test_verifier_key_is_rederived_from_the_weights(public: tuple[CompiledModel, Proof],
+                                                    cache: Path) -> None:
+    model, _ = public
+    assert model.rederive_verifier_key(cache).commitment == model.commitment
