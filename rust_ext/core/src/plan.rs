@@ -18,13 +18,10 @@ use crate::packing::{pack_bias, pack_weights, LaneLayout};
 
 /// Default budget of packed weight constants (matrix nonzeros) per public-model segment.
 pub const DEFAULT_MAX_SEGMENT_NNZ: usize = 1 << 21;
-/// Constraint-equivalent cost of Nova's own per-step work (augmented verifier circuit and
-/// the secondary circuit), used only to choose the number of layers per step.
+/// Constraints of Nova's own per-step work (the augmented verifier circuit), the overhead a
+/// step should at least match with its own constraints when layers are narrow.
 const NOVA_STEP_COST: usize = 12_000;
-/// Fixed cost of one more segment (parameter setup and compression), in units of one fold
-/// step of that segment: both scale with the step circuit's size, and compressing a segment
-/// costs about as much as folding 60-80 of its steps (measured on the depth-suite model).
-const SEGMENT_COST_IN_STEPS: usize = 80;
+
 /// Largest number of layers per step the automatic planner considers.
 const MAX_AUTO_LAYERS_PER_STEP: usize = 8;
 
@@ -89,18 +86,30 @@ pub fn plan(net: &Network, opts: &PlanOptions) -> Result<Plan> {
   match opts.layers_per_step {
     Some(0) => Err(FoldError::model("layers_per_step must be at least 1")),
     Some(k) => plan_with(net, k, opts),
-    None => {
-      let mut best: Option<(usize, Plan)> = None;
-      for k in 1..=MAX_AUTO_LAYERS_PER_STEP.min(net.layers.len()) {
-        let p = plan_with(net, k, opts)?;
-        let cost = estimate_cost(&p);
-        if best.as_ref().is_none_or(|(c, _)| cost < *c) {
-          best = Some((cost, p));
-        }
-      }
-      Ok(best.expect("a network has at least one layer").1)
-    }
+    None => auto_plan(net, opts),
   }
+}
+
+/// Picks the number of layers per step from the layer shapes alone, never from the depth,
+/// so that a deeper network of the same width gets the same step circuit and the prover's
+/// memory stays flat in depth: among the `k <= 8` that need the fewest segments (each costs
+/// a setup and a compression), the smallest whose largest segment's step carries at least
+/// Nova's own per-step overhead in constraints, else the largest of them.
+fn auto_plan(net: &Network, opts: &PlanOptions) -> Result<Plan> {
+  let plans = (1..=MAX_AUTO_LAYERS_PER_STEP.min(net.layers.len()))
+    .map(|k| plan_with(net, k, opts))
+    .collect::<Result<Vec<_>>>()?;
+  let fewest = plans.iter().map(|p| p.segments.len()).min().unwrap_or(1);
+  let mut candidates = plans.into_iter().filter(|p| p.segments.len() == fewest);
+  let mut last = None;
+  for p in candidates.by_ref() {
+    let main = p.segments.iter().max_by_key(|s| s.num_steps).expect("plans are not empty");
+    if estimate_constraints(main) >= NOVA_STEP_COST {
+      return Ok(p);
+    }
+    last = Some(p);
+  }
+  Ok(last.expect("at least one plan has the fewest segments"))
 }
 
 fn plan_with(net: &Network, k: usize, opts: &PlanOptions) -> Result<Plan> {
@@ -203,14 +212,6 @@ pub fn estimate_constraints(seg: &Segment) -> usize {
     };
   }
   n
-}
-
-fn estimate_cost(plan: &Plan) -> usize {
-  plan
-    .segments
-    .iter()
-    .map(|s| (SEGMENT_COST_IN_STEPS + s.num_steps) * (NOVA_STEP_COST + estimate_constraints(s)))
-    .sum()
 }
 
 /// Builds the circuit data of one segment (packing every step's constants in public mode).
