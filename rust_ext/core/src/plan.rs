@@ -104,7 +104,13 @@ fn auto_plan(net: &Network, opts: &PlanOptions) -> Result<Plan> {
   let mut last = None;
   for p in candidates.by_ref() {
     let main = p.segments.iter().max_by_key(|s| s.num_steps).expect("plans are not empty");
-    if estimate_constraints(main) >= NOVA_STEP_COST {
+    // Judge the step by its shape alone: the selector's share grows with the segment's
+    // length, which would make the choice depend on depth again.
+    let one_step = Segment {
+      num_steps: 1,
+      ..main.clone()
+    };
+    if estimate_constraints(&one_step) >= NOVA_STEP_COST {
       return Ok(p);
     }
     last = Some(p);
@@ -301,4 +307,52 @@ pub fn plan_from_segments(net: &Network, segments: &[(usize, usize, usize)]) -> 
     )));
   }
   Ok(Plan { segments: out })
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+  use crate::model::Settings;
+
+  fn narrow(depth: usize, width: usize, mode: WeightMode) -> Network {
+    let layers = (0..depth)
+      .map(|l| DenseLayer {
+        n_in: width,
+        n_out: width,
+        relu: l + 1 < depth,
+        weight: vec![1; width * width],
+        bias: vec![0; width],
+      })
+      .collect();
+    let st = Settings {
+      act_bits: 16,
+      weight_bits: 8,
+      shift: 8,
+    };
+    Network::new(st, layers, mode, vec![[0; 32]; depth]).unwrap()
+  }
+
+  #[test]
+  fn layers_per_step_does_not_depend_on_depth() {
+    for mode in [WeightMode::Public, WeightMode::Private] {
+      for width in [16, 64] {
+        let k = |depth| {
+          let p = plan(&narrow(depth, width, mode), &PlanOptions::default()).unwrap();
+          p.segments[0].layers_per_step()
+        };
+        assert_eq!(k(16), k(512), "width {width}, {mode:?}");
+      }
+    }
+  }
+
+  #[test]
+  fn explicit_segments_must_cover_every_layer_once_with_one_shape() {
+    let net = narrow(8, 4, WeightMode::Public);
+    let ok = plan_from_segments(&net, &[(0, 3, 2), (6, 1, 1), (7, 1, 1)]).unwrap();
+    assert_eq!(ok.total_steps(), 5);
+    assert!(plan_from_segments(&net, &[(0, 4, 2)]).is_err(), "mixes relu and no-relu steps");
+    assert!(plan_from_segments(&net, &[(0, 3, 2)]).is_err(), "leaves layers uncovered");
+    assert!(plan_from_segments(&net, &[(1, 7, 1)]).is_err(), "does not start at layer 0");
+    assert!(plan_from_segments(&net, &[(0, 9, 1)]).is_err(), "runs past the last layer");
+  }
 }
