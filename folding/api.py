@@ -7,8 +7,8 @@ Python runs inside the prover's step loop.
 
 from __future__ import annotations
 
-import builtins
 import os
+import secrets
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -363,8 +363,6 @@ def compile(  # noqa: A001 - the public verb of the API
                          shift=shift)
     if not isinstance(model, QuantizedModel):
         raise InputError(f"compile takes ONNX bytes or a model, got {type(model).__name__}")
-    import secrets
-
     salts = tuple(secrets.token_bytes(32) for _ in model.layers) if private_weights else ()
     native = _native_model(model, private_weights, salts, layers_per_step=layers_per_step,
                            max_segment_nnz=max_segment_nnz,
@@ -512,7 +510,7 @@ def verify(
                                  ("output", expected_output, proof.output)):
         if claim is not None:
             want = [int(v) for v in np.asarray(claim).reshape(-1)]
-            if want != builtins.list(actual):
+            if want != list(actual):
                 raise VerificationError(f"the proven {label} is not the expected {label}")
     return Verified(model_commitment=proof.model_commitment, input=proof.input,
                     output=proof.output,

@@ -65,6 +65,13 @@ def _repack(proof: Proof, data: bytes) -> bytes:
                                        "output_scale": proof.output_scale}, {"proof": data})
 
 
+def _bumped(proof: Proof, offset: int) -> bytes:
+    """The proof artefact with the native i64 at ``offset`` increased by one."""
+    data = bytearray(proof.data)
+    struct.pack_into("<q", data, offset, struct.unpack_from("<q", data, offset)[0] + 1)
+    return _repack(proof, bytes(data))
+
+
 def test_public_model_proves_the_reference_output(public: tuple[CompiledModel, Proof]) -> None:
     model, proof = public
     x_q = model.quantized.quantize_input(X)
@@ -125,11 +132,8 @@ def test_flipped_artefact_byte_fails_the_checksum(public: tuple[CompiledModel, P
 def test_wrong_claimed_output_is_rejected(public: tuple[CompiledModel, Proof]) -> None:
     model, proof = public
     _, out = _native_offsets(proof)
-    data = bytearray(proof.data)
-    value = struct.unpack_from("<q", data, out)[0]
-    struct.pack_into("<q", data, out, value + 1)
     with pytest.raises(VerificationError, match="claimed output"):
-        folding.verify(_repack(proof, bytes(data)), model)
+        folding.verify(_bumped(proof, out), model)
     with pytest.raises(VerificationError, match="expected output"):
         folding.verify(proof, model, expected_output=[v + 1 for v in proof.output])
 
@@ -137,11 +141,8 @@ def test_wrong_claimed_output_is_rejected(public: tuple[CompiledModel, Proof]) -
 def test_wrong_input_is_rejected(public: tuple[CompiledModel, Proof]) -> None:
     model, proof = public
     start, _ = _native_offsets(proof)
-    data = bytearray(proof.data)
-    value = struct.unpack_from("<q", data, start)[0]
-    struct.pack_into("<q", data, start, value + 1)
     with pytest.raises(VerificationError, match="wrong input"):
-        folding.verify(_repack(proof, bytes(data)), model)
+        folding.verify(_bumped(proof, start), model)
     with pytest.raises(VerificationError, match="expected input"):
         folding.verify(proof, model, expected_input=[v + 1 for v in proof.input])
 

@@ -84,14 +84,14 @@ impl<F: PrimeField> SegmentCircuit<F> {
       let groups = layout.groups();
       let packed: Vec<F> = (0..groups).map(|g| pack_acc(&acc, layout, &st, g)).collect();
       let (mac, private) = match self.shape.mode {
-        WeightMode::Public => {
-          let steps = self.num_steps.max(1);
-          let mut mac = vec![F::ZERO; if self.num_steps > 1 { steps * groups } else { 0 }];
-          if self.num_steps > 1 {
-            mac[k * groups..(k + 1) * groups].copy_from_slice(&packed);
-          }
+        // Several steps: one product per (step, group), only step k's nonzero.
+        WeightMode::Public if self.num_steps > 1 => {
+          let mut mac = vec![F::ZERO; self.num_steps * groups];
+          mac[k * groups..(k + 1) * groups].copy_from_slice(&packed);
           (mac, None)
         }
+        // One step: the accumulator is linear, there is no product advice.
+        WeightMode::Public => (Vec::new(), None),
         WeightMode::Private => {
           let packed_w = pack_weights::<F>(layer, layout);
           let packed_b = pack_bias::<F>(layer, layout, &st);
