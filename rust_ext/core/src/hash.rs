@@ -22,6 +22,10 @@ pub type Constants<F> = PoseidonConstants<F, Arity>;
 pub const DOMAIN_ACTIVATIONS: u32 = 0x464f_4c41; // "FOLA"
 /// Domain tag of one link of the private model hash chain.
 pub const DOMAIN_LAYER: u32 = 0x464f_4c4c; // "FOLL"
+/// Domain tag of one link of a batch proof's input/output chain.
+pub const DOMAIN_BATCH: u32 = 0x464f_4c42; // "FOLB"
+/// Initial value of a batch proof's input/output chain.
+pub const BATCH_CHAIN_INIT: u64 = 0x464f_4c49; // "FOLI"
 /// Initial value of the private model hash chain.
 pub const MODEL_CHAIN_INIT: u64 = 0x464f_4c4d; // "FOLM"
 
@@ -71,6 +75,14 @@ pub fn activation_hash<F: PrimeField>(consts: &Constants<F>, values: &[i64], act
   let mut elems = vec![F::from(values.len() as u64)];
   elems.extend(pack_activations::<F>(values, act_bits));
   hash_native(consts, DOMAIN_ACTIVATIONS, &elems)
+}
+
+/// One link of a batch proof's chain: `H_batch(h_prev, H_act(inputs), H_act(outputs))` over
+/// one step's items (their activation vectors concatenated in order).
+pub fn batch_link<F: PrimeField>(consts: &Constants<F>, prev: F, inputs: &[i64], outputs: &[i64], act_bits: u32) -> F {
+  let h_in = activation_hash(consts, inputs, act_bits);
+  let h_out = activation_hash(consts, outputs, act_bits);
+  hash_native(consts, DOMAIN_BATCH, &[prev, h_in, h_out])
 }
 
 /// One link of the private model chain: `H_layer(h_prev, salt, packed weights, packed bias)`.

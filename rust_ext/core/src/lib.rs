@@ -4,6 +4,7 @@
 //! serialization. Nothing here knows about Python (see the `folding-py` crate).
 #![deny(missing_docs)]
 
+pub mod batch;
 pub mod circuit;
 pub mod engine;
 pub mod error;
@@ -12,6 +13,7 @@ pub mod keys;
 pub mod model;
 pub mod packing;
 pub mod plan;
+pub mod profile;
 pub mod proof;
 pub mod prover;
 pub mod verifier;

@@ -188,6 +188,7 @@ fn step_shape(net: &Network, steps: &[&[DenseLayer]]) -> Result<StepShape> {
     settings: net.settings,
     mode: net.mode,
     slots,
+    batch_items: None,
   })
 }
 

@@ -12,7 +12,7 @@ use crate::model::WeightMode;
 /// Current proof bundle format.
 pub const PROOF_FORMAT: u32 = 1;
 /// Current verifier-key bundle format.
-pub const VK_FORMAT: u32 = 1;
+pub const VK_FORMAT: u32 = 2;
 const PROOF_MAGIC: &[u8; 8] = b"FOLDPRF\0";
 const VK_MAGIC: &[u8; 8] = b"FOLDVK\0\0";
 /// Upper bound on any decoded artefact (guards against forged length prefixes).
@@ -77,6 +77,9 @@ pub struct VerifierKeyBundle {
   pub segments: Vec<SegmentKey>,
   /// Private weights: the blinded hash-chain commitment of the weights.
   pub model_hash: Option<[u8; 32]>,
+  /// Batch proofs: inputs per step (one segment, any number of steps); 0 for the layer
+  /// chain of one inference.
+  pub batch_items: u64,
 }
 
 impl VerifierKeyBundle {

@@ -10,13 +10,13 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::circuit::FoldStep;
+use crate::circuit::{FoldStep, SegmentCircuit, StepWitness};
 use crate::engine::{Compressed, Fr, Recursive};
 use crate::error::{FoldError, Result};
 use crate::hash;
 use crate::keys::{self, SegmentKeys};
 use crate::model::{forward, Network, WeightMode};
-use crate::plan::{model_chain, segment_circuit, Plan};
+use crate::plan::{model_chain, segment_circuit, Plan, Segment};
 use crate::proof::{to_vec, ProofBundle, SegmentKey, SegmentProof, VerifierKeyBundle, PROOF_FORMAT, VK_FORMAT};
 
 /// Stages reported through [`Progress::stage`].
@@ -49,6 +49,23 @@ pub struct Progress {
   pub cancel: AtomicBool,
 }
 
+/// One segment's sizes and times.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct SegmentStats {
+  /// Steps folded.
+  pub steps: u64,
+  /// Constraints of the augmented primary circuit (one step).
+  pub constraints: u64,
+  /// Variables of the augmented primary circuit (one step).
+  pub variables: u64,
+  /// Seconds generating the segment's witnesses.
+  pub witness_s: f64,
+  /// Seconds folding the segment's steps.
+  pub fold_s: f64,
+  /// Seconds compressing the segment.
+  pub compress_s: f64,
+}
+
 /// Where the prover's time went, and the circuit sizes it met.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ProveStats {
@@ -60,13 +77,13 @@ pub struct ProveStats {
   pub fold_s: f64,
   /// Seconds compressing.
   pub compress_s: f64,
-  /// Per segment: (steps, primary constraints per step, primary variables per step).
-  pub segments: Vec<(u64, u64, u64)>,
+  /// Per segment.
+  pub segments: Vec<SegmentStats>,
   /// Segments whose parameters came from the cache.
   pub cached_segments: u64,
 }
 
-fn fe_bytes(v: &[Fr]) -> Vec<[u8; 32]> {
+pub(crate) fn fe_bytes(v: &[Fr]) -> Vec<[u8; 32]> {
   v.iter().map(hash::to_bytes).collect()
 }
 
@@ -81,7 +98,7 @@ pub fn initial_state(mode: WeightMode, act_bits: u32, x: &[i64]) -> Vec<Fr> {
   z
 }
 
-fn vk_bytes(keys: &SegmentKeys) -> Vec<u8> {
+pub(crate) fn vk_bytes(keys: &SegmentKeys) -> Vec<u8> {
   to_vec(&keys.vk)
 }
 
@@ -113,7 +130,65 @@ fn verifier_key_bundle(net: &Network, segments: Vec<SegmentKey>) -> Result<Verif
     output_dim: net.output_dim() as u64,
     segments,
     model_hash,
+    batch_items: 0,
   })
+}
+
+/// Folds the steps of one segment from state `z0`, the witness of local step `k` coming from
+/// `witness(k)` just before it is folded, then compresses. Returns the segment's proof and
+/// its end state.
+pub(crate) fn prove_segment(
+  keys: &SegmentKeys,
+  seg: &Segment,
+  circuit: &Arc<SegmentCircuit<Fr>>,
+  z0: Vec<Fr>,
+  progress: &Progress,
+  stats: &mut SegmentStats,
+  mut witness: impl FnMut(usize) -> Result<StepWitness<Fr>>,
+) -> Result<(SegmentProof, Vec<Fr>)> {
+  progress.stage.store(stage::FOLD, Ordering::Relaxed);
+  let mut rs: Option<Recursive> = None;
+  for k in 0..seg.num_steps {
+    if progress.cancel.load(Ordering::Relaxed) {
+      return Err(FoldError::Cancelled);
+    }
+    let t = Instant::now();
+    let step = FoldStep {
+      segment: circuit.clone(),
+      witness: Some(Arc::new(witness(k)?)),
+    };
+    stats.witness_s += t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let fold = |e| FoldError::Proving { stage: "fold", source: e };
+    match rs.as_mut() {
+      None => {
+        let mut r = Recursive::new(&keys.pp, &step, &z0).map_err(fold)?;
+        r.prove_step(&keys.pp, &step).map_err(fold)?;
+        rs = Some(r);
+      }
+      Some(r) => r.prove_step(&keys.pp, &step).map_err(fold)?,
+    }
+    stats.fold_s += t.elapsed().as_secs_f64();
+    progress.steps_done.fetch_add(1, Ordering::Relaxed);
+  }
+  let rs = rs.ok_or_else(|| FoldError::model("a segment has no steps"))?;
+
+  progress.stage.store(stage::COMPRESS, Ordering::Relaxed);
+  let t = Instant::now();
+  let snark = Compressed::prove(&keys.pp, &keys.pk, &rs)
+    .map_err(|source| FoldError::Proving { stage: "compress", source })?;
+  stats.compress_s = t.elapsed().as_secs_f64();
+  let zn = rs.outputs().to_vec();
+  Ok((
+    SegmentProof {
+      first_step: seg.first_step,
+      num_steps: seg.num_steps as u64,
+      z0: fe_bytes(&z0),
+      zn: fe_bytes(&zn),
+      snark: to_vec(&snark),
+    },
+    zn,
+  ))
 }
 
 /// Proves one inference. Runs the integer forward pass first, so a value out of range is
@@ -143,60 +218,29 @@ pub fn prove(
     let keys = keys::load_or_setup(&circuit, cache_dir)?;
     stats.setup_s += t.elapsed().as_secs_f64();
     stats.cached_segments += keys.from_cache as u64;
-    stats.segments.push((
-      seg.num_steps as u64,
-      keys.pp.num_constraints().0 as u64,
-      keys.pp.num_variables().0 as u64,
-    ));
+    let mut seg_stats = SegmentStats {
+      steps: seg.num_steps as u64,
+      constraints: keys.pp.num_constraints().0 as u64,
+      variables: keys.pp.num_variables().0 as u64,
+      ..Default::default()
+    };
 
-    progress.stage.store(stage::FOLD, Ordering::Relaxed);
-    let z0 = z.clone();
-    let mut rs: Option<Recursive> = None;
-    for k in 0..seg.num_steps {
-      if progress.cancel.load(Ordering::Relaxed) {
-        return Err(FoldError::Cancelled);
-      }
-      let t = Instant::now();
+    let (proof, zn) = prove_segment(&keys, seg, &circuit, z.clone(), progress, &mut seg_stats, |k| {
       let layers: Vec<_> = seg.step_layers(k).map(|l| &net.layers[l]).collect();
       let salts = match net.mode {
         WeightMode::Public => &[][..],
         WeightMode::Private => &net.salts[seg.step_layers(k)],
       };
       let (w, out) = circuit.witness(k, &act, &layers, salts, seg.step_layers(k).start)?;
-      let step = FoldStep {
-        segment: circuit.clone(),
-        witness: Some(Arc::new(w)),
-      };
-      stats.witness_s += t.elapsed().as_secs_f64();
-      let t = Instant::now();
-      let fold = |e| FoldError::Proving { stage: "fold", source: e };
-      match rs.as_mut() {
-        None => {
-          let mut r = Recursive::new(&keys.pp, &step, &z0).map_err(fold)?;
-          r.prove_step(&keys.pp, &step).map_err(fold)?;
-          rs = Some(r);
-        }
-        Some(r) => r.prove_step(&keys.pp, &step).map_err(fold)?,
-      }
-      stats.fold_s += t.elapsed().as_secs_f64();
       act = out;
-      progress.steps_done.fetch_add(1, Ordering::Relaxed);
-    }
-    let rs = rs.ok_or_else(|| FoldError::model(format!("segment {si} has no steps")))?;
-
-    progress.stage.store(stage::COMPRESS, Ordering::Relaxed);
-    let t = Instant::now();
-    let snark = Compressed::prove(&keys.pp, &keys.pk, &rs)
-      .map_err(|source| FoldError::Proving { stage: "compress", source })?;
-    stats.compress_s += t.elapsed().as_secs_f64();
-    z = rs.outputs().to_vec();
-    seg_proofs.push(SegmentProof {
-      first_step: seg.first_step,
-      num_steps: seg.num_steps as u64,
-      z0: fe_bytes(&z0),
-      zn: fe_bytes(&z),
-      snark: to_vec(&snark),
-    });
+      Ok(w)
+    })?;
+    stats.witness_s += seg_stats.witness_s;
+    stats.fold_s += seg_stats.fold_s;
+    stats.compress_s += seg_stats.compress_s;
+    stats.segments.push(seg_stats);
+    z = zn;
+    seg_proofs.push(proof);
     seg_keys.push(SegmentKey {
       first_step: seg.first_step,
       num_steps: seg.num_steps as u64,

@@ -7,9 +7,9 @@ use crate::error::{FoldError, Result};
 use crate::hash;
 use crate::model::Settings;
 use crate::prover::initial_state;
-use crate::proof::{from_slice, ProofBundle, VerifierKeyBundle};
+use crate::proof::{from_slice, ProofBundle, SegmentProof, VerifierKeyBundle};
 
-fn decode_state(what: &str, bytes: &[[u8; 32]]) -> Result<Vec<Fr>> {
+pub(crate) fn decode_state(what: &str, bytes: &[[u8; 32]]) -> Result<Vec<Fr>> {
   bytes
     .iter()
     .map(|b| {
@@ -19,8 +19,47 @@ fn decode_state(what: &str, bytes: &[[u8; 32]]) -> Result<Vec<Fr>> {
     .collect()
 }
 
+/// Range-checks the claimed input and output: both are hashed lane-packed, and
+/// out-of-range values could alias in-range ones (e.g. `y0 + 2^a` with `y1 - 1`), so the
+/// range check is part of what makes the hash binding.
+pub(crate) fn check_claimed_range(act_bits: u32, input: &[i64], output: &[i64]) -> Result<()> {
+  let settings = Settings {
+    act_bits,
+    weight_bits: 2,
+    shift: 0,
+  };
+  settings.validate()?;
+  for (what, v) in [("input", input), ("output", output)] {
+    crate::model::check_range(&settings, None, v.iter().map(|x| *x as i128))
+      .map_err(|e| FoldError::invalid(format!("claimed {what} is out of range: {e}")))?;
+  }
+  Ok(())
+}
+
+/// Verifies segment `si`'s compressed SNARK from state `z` against its key; checks the
+/// stated end state and returns the proven one. Never panics on hostile bytes.
+pub(crate) fn verify_segment(si: usize, sp: &SegmentProof, key: &[u8], z: &[Fr]) -> Result<Vec<Fr>> {
+  let key: CompressedVk = from_slice("segment verifier key", key)?;
+  let snark: Compressed = from_slice("segment proof", &sp.snark)
+    .map_err(|e| FoldError::invalid(format!("segment {si}: malformed SNARK ({e})")))?;
+  let steps = usize::try_from(sp.num_steps)
+    .map_err(|_| FoldError::invalid(format!("segment {si}: step count overflows")))?;
+  let zn = catch_unwind(AssertUnwindSafe(|| snark.verify(&key, steps, z)))
+    .map_err(|_| FoldError::invalid(format!("segment {si}: malformed SNARK (verifier aborted)")))?
+    .map_err(|e| FoldError::invalid(format!("segment {si}: SNARK does not verify ({e})")))?;
+  if decode_state("segment end state", &sp.zn)? != zn {
+    return Err(FoldError::invalid(format!(
+      "segment {si}: stated end state differs from the proven one"
+    )));
+  }
+  Ok(zn)
+}
+
 /// Checks `proof` against `vk`. Returns `Ok(())` only if every check passes.
 pub fn verify(vk: &VerifierKeyBundle, proof: &ProofBundle) -> Result<()> {
+  if vk.batch_items > 0 {
+    return crate::batch::verify(vk, proof);
+  }
   if proof.model_commitment != vk.commitment() {
     return Err(FoldError::ModelMismatch {
       reason: "the proof is for a different model (model commitments differ)".into(),
@@ -40,18 +79,7 @@ pub fn verify(vk: &VerifierKeyBundle, proof: &ProofBundle) -> Result<()> {
       vk.output_dim
     )));
   }
-  let settings = Settings {
-    act_bits: vk.act_bits,
-    weight_bits: 2,
-    shift: 0,
-  };
-  settings.validate()?;
-  // Both vectors are hashed lane-packed; out-of-range values could alias in-range ones
-  // (e.g. y0 + 2^a with y1 - 1), so the range check is part of what makes the hash binding.
-  for (what, v) in [("input", &proof.input), ("output", &proof.output)] {
-    crate::model::check_range(&settings, None, v.iter().map(|x| *x as i128))
-      .map_err(|e| FoldError::invalid(format!("claimed {what} is out of range: {e}")))?;
-  }
+  check_claimed_range(vk.act_bits, &proof.input, &proof.output)?;
   if proof.segments.len() != vk.segments.len() {
     return Err(FoldError::invalid(format!(
       "the proof has {} segments, the model has {}",
@@ -78,19 +106,7 @@ pub fn verify(vk: &VerifierKeyBundle, proof: &ProofBundle) -> Result<()> {
         if si == 0 { " (wrong input)" } else { "" }
       )));
     }
-    let key: CompressedVk = from_slice("segment verifier key", &sk.vk)?;
-    let snark: Compressed = from_slice("segment proof", &sp.snark)
-      .map_err(|e| FoldError::invalid(format!("segment {si}: malformed SNARK ({e})")))?;
-    let steps = usize::try_from(sp.num_steps)
-      .map_err(|_| FoldError::invalid(format!("segment {si}: step count overflows")))?;
-    let zn = catch_unwind(AssertUnwindSafe(|| snark.verify(&key, steps, &z)))
-      .map_err(|_| FoldError::invalid(format!("segment {si}: malformed SNARK (verifier aborted)")))?
-      .map_err(|e| FoldError::invalid(format!("segment {si}: SNARK does not verify ({e})")))?;
-    if decode_state("segment end state", &sp.zn)? != zn {
-      return Err(FoldError::invalid(format!(
-        "segment {si}: stated end state differs from the proven one"
-      )));
-    }
+    let zn = verify_segment(si, sp, &sk.vk, &z)?;
     z = zn;
   }
 

@@ -18,7 +18,7 @@ fn layer(seed: i64, n_in: usize, n_out: usize, relu: bool) -> DenseLayer {
     n_in,
     n_out,
     relu,
-    weight: (0..(n_in * n_out) as i64).map(|k| ((k * 7 + seed * 13) % 7) - 3).collect(),
+    weight: (0..(n_in * n_out) as i64).map(|k| ((k * 5 + seed * 13) % 7) - 3).collect(),
     bias: (0..n_out as i64).map(|j| (j * 5 + seed) % 11 - 5).collect(),
   }
 }
@@ -119,4 +119,82 @@ fn proof_for_another_model_is_rejected() {
   spliced.segments[1] = pb.segments[1].clone();
   assert!(verify(&vka, &spliced).is_err());
   verify(&vkb, &pb).unwrap();
+}
+
+#[test]
+fn batch_proofs_verify_and_tampered_swapped_truncated_or_foreign_ones_are_rejected() {
+  use folding_core::batch;
+  use folding_core::model::forward;
+  let n = network(WeightMode::Public, 1, 3);
+  let xs: Vec<Vec<i64>> = (0..5).map(|t| vec![t * 37 - 90, 60 - t * 25, (t * 53) % 100 - 50]).collect();
+  let items = 2;
+  let (proof, vk, stats) = batch::prove(&n, items, &xs, None, &Progress::default()).unwrap();
+  assert_eq!(stats.segments[0].steps, 3, "5 inputs, 2 per step: padded to 6");
+  assert_eq!(proof.input.len(), 6 * 3);
+  for (t, x) in xs.iter().enumerate() {
+    assert_eq!(&proof.output[t * 2..t * 2 + 2], forward(&n, x).unwrap().last().unwrap().as_slice());
+  }
+  verify(&vk, &proof).unwrap();
+  let vk2 = VerifierKeyBundle::from_bytes(&vk.to_bytes()).unwrap();
+  verify(&vk2, &ProofBundle::from_bytes(&proof.to_bytes()).unwrap()).unwrap();
+  // the same key serves another batch size
+  let (other, _, _) = batch::prove(&n, items, &xs[..2], None, &Progress::default()).unwrap();
+  verify(&vk, &other).unwrap();
+
+  let rejects = |bad: &ProofBundle, what: &str| {
+    let e = verify(&vk, bad).expect_err(what);
+    assert!(matches!(e, FoldError::InvalidProof { .. } | FoldError::ModelMismatch { .. }), "{what}: {e}");
+  };
+  let mut bad = proof.clone();
+  bad.output[7] += 1;
+  rejects(&bad, "a wrong output of item 3");
+  let mut bad = proof.clone();
+  bad.input.swap(0, 3); // items 0 and 1 exchange their first values
+  rejects(&bad, "inputs swapped between items");
+  // outputs swapped between two items whose outputs differ
+  let (i, j) = (0..5)
+    .flat_map(|i| (i + 1..5).map(move |j| (i, j)))
+    .find(|&(i, j)| proof.output[i * 2..i * 2 + 2] != proof.output[j * 2..j * 2 + 2])
+    .expect("the test inputs give different outputs");
+  let mut bad = proof.clone();
+  for v in 0..2 {
+    bad.output.swap(i * 2 + v, j * 2 + v);
+  }
+  rejects(&bad, "outputs swapped between items");
+  let mut bad = proof.clone();
+  bad.input.truncate(4 * 3);
+  bad.output.truncate(4 * 2);
+  rejects(&bad, "a batch cut short by one step");
+  let mut bad = proof.clone();
+  bad.segments[0].num_steps = 2;
+  rejects(&bad, "a step count that disagrees with the batch");
+  let mut bad = proof.clone();
+  let s = &mut bad.segments[0].snark;
+  let p = s.len() / 3;
+  s[p] ^= 0x5a;
+  rejects(&bad, "a flipped SNARK byte");
+  let mut bad = proof.clone();
+  bad.output[0] += 1 << ST.act_bits;
+  bad.output[1] -= 1;
+  rejects(&bad, "an output aliasing the true one under packing");
+
+  // foreign: a single-inference proof against the batch key, and the other way round
+  let p = plan(&n, &PlanOptions { layers_per_step: Some(1), ..Default::default() }).unwrap();
+  let (single, single_vk, _) = prove(&n, &p, &xs[0], None, &Progress::default()).unwrap();
+  assert!(verify(&vk, &single).is_err());
+  assert!(verify(&single_vk, &proof).is_err());
+  // a batch proof of another model
+  let m = network(WeightMode::Public, 1, 4);
+  let (foreign, _, _) = batch::prove(&m, items, &xs, None, &Progress::default()).unwrap();
+  assert!(matches!(verify(&vk, &foreign), Err(FoldError::ModelMismatch { .. })));
+  let mut relabelled = foreign.clone();
+  relabelled.model_commitment = proof.model_commitment;
+  rejects(&relabelled, "another model's batch proof relabelled");
+
+  // bad requests are typed errors, never panics
+  assert!(batch::prove(&n, items, &[], None, &Progress::default()).is_err());
+  assert!(batch::prove(&n, 0, &xs, None, &Progress::default()).is_err());
+  assert!(batch::prove(&n, items, &[vec![1000, 0, 0]], None, &Progress::default()).is_err());
+  let private = network(WeightMode::Private, 1, 3);
+  assert!(batch::prove(&private, items, &xs, None, &Progress::default()).is_err());
 }

@@ -9,7 +9,7 @@ use folding_core::model::{self, DenseLayer, Network, Settings, WeightMode};
 use folding_core::plan::{self, Plan, PlanOptions};
 use folding_core::proof::{ProofBundle, VerifierKeyBundle};
 use folding_core::prover::{self, stage};
-use folding_core::{verifier, FoldError};
+use folding_core::{profile, verifier, FoldError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
@@ -213,13 +213,69 @@ impl NativeModel {
     d.set_item("witness_s", stats.witness_s)?;
     d.set_item("fold_s", stats.fold_s)?;
     d.set_item("compress_s", stats.compress_s)?;
-    d.set_item("segments", stats.segments)?;
+    let segs = stats
+      .segments
+      .iter()
+      .map(|s| {
+        let e = PyDict::new(py);
+        e.set_item("steps", s.steps)?;
+        e.set_item("constraints", s.constraints)?;
+        e.set_item("variables", s.variables)?;
+        e.set_item("witness_s", s.witness_s)?;
+        e.set_item("fold_s", s.fold_s)?;
+        e.set_item("compress_s", s.compress_s)?;
+        Ok(e)
+      })
+      .collect::<PyResult<Vec<_>>>()?;
+    d.set_item("segments", segs)?;
     d.set_item("cached_segments", stats.cached_segments)?;
     Ok((
       PyBytes::new(py, &proof.to_bytes()),
       PyBytes::new(py, &vk.to_bytes()),
       d,
     ))
+  }
+
+  /// Profiles each segment against its MSM floor (see `folding_core::profile`): one dict
+  /// per segment with sizes by constraint family and the timings of one step's parts.
+  #[pyo3(signature = (x, cache_dir=None, reps=3))]
+  fn profile<'py>(
+    &self,
+    py: Python<'py>,
+    x: Vec<i64>,
+    cache_dir: Option<PathBuf>,
+    reps: usize,
+  ) -> PyResult<Vec<Bound<'py, PyDict>>> {
+    let prof = run(py, || profile::profile(&self.net, &self.plan, &x, cache_dir.as_deref(), reps))?;
+    prof
+      .iter()
+      .map(|s| {
+        let d = PyDict::new(py);
+        d.set_item("segment", s.segment)?;
+        d.set_item("steps", s.steps)?;
+        d.set_item("layers_per_step", s.layers_per_step)?;
+        let fam: Vec<(String, u64, u64, u64)> = s
+          .families
+          .iter()
+          .map(|f| (f.family.clone(), f.constraints, f.nonzeros, f.variables))
+          .collect();
+        d.set_item("families", fam)?;
+        d.set_item("step_constraints", s.step_constraints())?;
+        d.set_item("step_nonzeros", s.step_nonzeros)?;
+        d.set_item("primary_constraints", s.primary_constraints)?;
+        d.set_item("primary_variables", s.primary_variables)?;
+        d.set_item("secondary_constraints", s.secondary_constraints)?;
+        d.set_item("secondary_variables", s.secondary_variables)?;
+        d.set_item("msm_witness_ms", s.msm_witness_ms)?;
+        d.set_item("msm_cross_term_ms", s.msm_cross_term_ms)?;
+        d.set_item("msm_secondary_ms", s.msm_secondary_ms)?;
+        d.set_item("floor_ms", s.floor_ms())?;
+        d.set_item("synthesis_ms", s.synthesis_ms)?;
+        d.set_item("matvec_ms", s.matvec_ms)?;
+        d.set_item("load_ms", s.load_ms)?;
+        Ok(d)
+      })
+      .collect()
   }
 }
 

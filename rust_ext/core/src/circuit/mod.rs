@@ -26,6 +26,7 @@ use crate::hash::{self, Constants, DOMAIN_ACTIVATIONS};
 use crate::model::{Settings, WeightMode};
 use crate::packing::{activations_per_element, pow2, LaneLayout};
 
+pub mod batch;
 pub mod dense;
 pub mod gadgets;
 pub mod witness;
@@ -54,6 +55,9 @@ pub struct StepShape {
   pub mode: WeightMode,
   /// Layer slots, applied in order.
   pub slots: Vec<SlotShape>,
+  /// Batch proving: `Some(b)` runs the whole network on `b` independent inputs per step
+  /// (see [`batch`]); `None` is the layer chain of one inference.
+  pub batch_items: Option<usize>,
 }
 
 impl StepShape {
@@ -130,6 +134,10 @@ impl<F: PrimeField> StepCircuit<F> for FoldStep<F> {
       )));
     }
 
+    if let Some(items) = shape.batch_items {
+      return batch::synthesize(cs, seg, z, w, items);
+    }
+
     // 1. step counter
     let i = &z[0];
     let i_next = gadgets::alloc_num(cs, || "i_next".into(), i.get_value().map(|v| v + F::ONE))?;
@@ -162,7 +170,7 @@ impl<F: PrimeField> StepCircuit<F> for FoldStep<F> {
     };
 
     // 3. input activations: advice, range check, binding to h_act
-    let input = alloc_ranged_input(&mut cs.namespace(|| "input"), shape, w)?;
+    let input = alloc_ranged_input(&mut cs.namespace(|| "input"), shape, w, 0)?;
     let h_in = activation_hash(&mut cs.namespace(|| "hash input"), &seg.poseidon, &input, st)?;
     cs.enforce(
       || "input hash matches h_act",
@@ -203,17 +211,21 @@ impl<F: PrimeField> StepCircuit<F> for FoldStep<F> {
   }
 }
 
-/// Allocates the step's input activations and range-checks each with `a` bits:
-/// `x + 2^(a-1) = sum_b bit_b 2^b`. This also makes the hash packing below injective.
+/// Allocates the input activations of item `item` of the step (0 unless batching) and
+/// range-checks each with `a` bits: `x + 2^(a-1) = sum_b bit_b 2^b`. This also makes the
+/// hash packing below injective.
 fn alloc_ranged_input<F: PrimeField, CS: ConstraintSystem<F>>(
   cs: &mut CS,
   shape: &StepShape,
   w: Option<&StepWitness<F>>,
+  item: usize,
 ) -> Result<Vec<AllocatedNum<F>>, SynthesisError> {
   let a = shape.settings.act_bits as usize;
   let half = pow2::<F>(shape.settings.act_bits - 1);
-  (0..shape.n_in())
+  let n = shape.n_in();
+  (0..n)
     .map(|i| {
+      let i = item * n + i;
       let x = gadgets::alloc_num(cs, || format!("x{i}"), w.map(|w| w.input[i]))?;
       let bits = (0..a)
         .map(|b| {

@@ -378,3 +378,67 @@ proptest! {
     prop_assert_eq!(out, c.expect);
   }
 }
+
+/// Honest batch step over `xs` (one step of `xs.len()` items) starting from chain value `h`.
+fn batch_case(n: &Network, xs: &[Vec<i64>], h: Fr) -> Case {
+  let seg = crate::batch::batch_segment(n, xs.len()).unwrap();
+  let circuit = segment_circuit::<Fr>(n, &seg);
+  let layers: Vec<_> = n.layers.iter().collect();
+  let (w, ys) = circuit.batch_witness(xs, &layers).unwrap();
+  for (x, y) in xs.iter().zip(&ys) {
+    assert_eq!(y, forward(n, x).unwrap().last().unwrap());
+  }
+  let consts = hash::constants::<Fr>();
+  let flat = |v: &[Vec<i64>]| v.concat();
+  Case {
+    step: FoldStep {
+      segment: circuit,
+      witness: Some(Arc::new(w)),
+    },
+    z: vec![Fr::from(7u64), h],
+    expect: vec![
+      Fr::from(8u64),
+      hash::batch_link(&consts, h, &flat(xs), &flat(&ys), ST.act_bits),
+    ],
+  }
+}
+
+#[test]
+fn batch_step_honest_satisfies_and_tampering_each_item_is_caught() {
+  let n = net(WeightMode::Public, vec![layer(1, 4, 5, true, 3), layer(2, 5, 3, false, 3)]);
+  let xs = vec![vec![5, -3, 7, 0], vec![-128, 127, 1, -1], vec![0, 0, 0, 0]];
+  let h = Fr::from(99u64);
+  let c = batch_case(&n, &xs, h);
+  honest_ok(&c);
+  // every item is checked, not only the first: tamper with the last one
+  let slots = n.layers.len();
+  let last = xs.len() - 1;
+  let mut bad = batch_case(&n, &xs, h);
+  tamper(&mut bad, |w| w.slots[last * slots + 1].out[0] += Fr::ONE);
+  assert!(!run(&bad).0, "a wrong output of the last item is caught");
+  let mut bad = batch_case(&n, &xs, h);
+  tamper(&mut bad, |w| w.slots[last * slots].digits[0] = Fr::from(2u64));
+  assert!(!run(&bad).0, "a non-boolean digit of the last item is caught");
+  let mut bad = batch_case(&n, &xs, h);
+  tamper(&mut bad, |w| w.input[last * 4 + 2] += Fr::ONE);
+  assert!(!run(&bad).0, "an input that disagrees with its range bits is caught");
+  // an out-of-range input with consistent bits cannot be expressed: the bits cap it
+  let mut bad = batch_case(&n, &xs, h);
+  tamper(&mut bad, |w| w.input_bits[last * 4 * 8 + 7] = Fr::from(2u64));
+  assert!(!run(&bad).0, "a non-boolean input bit is caught");
+}
+
+#[test]
+fn batch_step_outputs_commit_to_every_item_in_order() {
+  let n = net(WeightMode::Public, vec![layer(3, 4, 4, true, 3), layer(4, 4, 2, false, 3)]);
+  let xs = vec![vec![1, 2, 3, 4], vec![-5, 6, -7, 8]];
+  let h = Fr::from(5u64);
+  let c = batch_case(&n, &xs, h);
+  let (ok, out) = run(&c);
+  assert!(ok);
+  assert_eq!(out, c.expect);
+  let swapped = batch_case(&n, &[xs[1].clone(), xs[0].clone()], h);
+  assert_ne!(run(&swapped).1[1], out[1], "the chain depends on the items' order");
+  let other_prev = batch_case(&n, &xs, Fr::from(6u64));
+  assert_ne!(run(&other_prev).1[1], out[1], "the chain depends on the previous value");
+}

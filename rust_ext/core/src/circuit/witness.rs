@@ -133,3 +133,25 @@ impl<F: PrimeField> SegmentCircuit<F> {
     ))
   }
 }
+
+impl<F: PrimeField> SegmentCircuit<F> {
+  /// Witness of one batch step (see [`super::batch`]): the items' witnesses concatenated in
+  /// order (inputs, input bits, and `slots[t * L + l]`); returns it with each item's output.
+  pub fn batch_witness(&self, xs: &[Vec<i64>], layers: &[&DenseLayer]) -> Result<(StepWitness<F>, Vec<Vec<i64>>)> {
+    let mut all = StepWitness {
+      selector: Vec::new(),
+      input: Vec::new(),
+      input_bits: Vec::new(),
+      slots: Vec::with_capacity(xs.len() * layers.len()),
+    };
+    let mut outs = Vec::with_capacity(xs.len());
+    for x in xs {
+      let (w, y) = self.witness(0, x, layers, &[], 0)?;
+      all.input.extend(w.input);
+      all.input_bits.extend(w.input_bits);
+      all.slots.extend(w.slots);
+      outs.push(y);
+    }
+    Ok((all, outs))
+  }
+}

@@ -1,0 +1,209 @@
+//! Batch proving: `B` independent inferences of one model in one proof, `b` of them inside
+//! each step, so the weights are bound once per step for `b` inputs (see
+//! [`crate::circuit::batch`] for the step and its state `[i, h_io]`).
+//!
+//! A batch model has one segment whose step holds every layer; its parameters do not depend
+//! on the number of steps, so one verifier key serves any batch size. A batch whose size is
+//! not a multiple of `b` is padded with zero inputs; the proof states the padded list and
+//! the caller keeps the first `B`.
+use std::path::Path;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use crate::engine::Fr;
+use crate::error::{FoldError, Result};
+use crate::hash;
+use crate::keys;
+use crate::model::{forward, Network, WeightMode};
+use crate::plan::{estimate_constraints, segment_circuit, Segment};
+use crate::proof::{ProofBundle, SegmentKey, VerifierKeyBundle, PROOF_FORMAT, VK_FORMAT};
+use crate::prover::{prove_segment, stage, vk_bytes, Progress, ProveStats, SegmentStats};
+use crate::verifier::{check_claimed_range, decode_state, verify_segment};
+
+/// Largest number of inputs per step.
+pub const MAX_ITEMS_PER_STEP: usize = 4096;
+
+/// The batch segment of `net` with `items` inputs per step (one step's worth of constants).
+pub fn batch_segment(net: &Network, items: usize) -> Result<Segment> {
+  if net.mode != WeightMode::Public {
+    return Err(FoldError::model(
+      "batch proving needs public weights (private-weight batches are not supported yet)",
+    ));
+  }
+  if items == 0 || items > MAX_ITEMS_PER_STEP {
+    return Err(FoldError::model(format!(
+      "inputs per step must be between 1 and {MAX_ITEMS_PER_STEP}, got {items}"
+    )));
+  }
+  let all = crate::plan::plan_from_segments(net, &[(0, 1, net.layers.len())])?;
+  let mut seg = all.segments.into_iter().next().expect("one segment was asked for");
+  seg.shape.batch_items = Some(items);
+  Ok(seg)
+}
+
+/// Estimated constraints of one batch step (the planner's and the user's figure).
+pub fn estimate_step_constraints(seg: &Segment) -> usize {
+  let items = seg.shape.batch_items.unwrap_or(1);
+  let one = estimate_constraints(&Segment {
+    shape: crate::circuit::StepShape {
+      batch_items: None,
+      ..seg.shape.clone()
+    },
+    ..seg.clone()
+  });
+  // the per-item part scales with b; the state hashes and the chain link do not quite, but
+  // lane-packed hashing is a small share, so b times one item is a fair upper estimate
+  items * one
+}
+
+fn verifier_key(net: &Network, items: usize, vk: Vec<u8>) -> VerifierKeyBundle {
+  VerifierKeyBundle {
+    format: VK_FORMAT,
+    act_bits: net.settings.act_bits,
+    mode: net.mode,
+    input_dim: net.input_dim() as u64,
+    output_dim: net.output_dim() as u64,
+    segments: vec![SegmentKey {
+      first_step: 0,
+      num_steps: 0,
+      vk,
+    }],
+    model_hash: None,
+    batch_items: items as u64,
+  }
+}
+
+/// Sets up (or loads) the batch step's keys; returns the verifier key.
+pub fn setup(net: &Network, items: usize, cache_dir: Option<&Path>) -> Result<VerifierKeyBundle> {
+  let seg = batch_segment(net, items)?;
+  let keys = keys::load_or_setup(&segment_circuit::<Fr>(net, &seg), cache_dir)?;
+  Ok(verifier_key(net, items, vk_bytes(&keys)))
+}
+
+/// The chain value after absorbing every step's inputs and outputs.
+fn io_chain(inputs: &[i64], outputs: &[i64], n_in: usize, n_out: usize, items: usize, act_bits: u32) -> Fr {
+  let consts = hash::constants::<Fr>();
+  inputs
+    .chunks(items * n_in)
+    .zip(outputs.chunks(items * n_out))
+    .fold(Fr::from(hash::BATCH_CHAIN_INIT), |h, (x, y)| hash::batch_link(&consts, h, x, y, act_bits))
+}
+
+/// Proves `xs` (each one input of `net`), `items` per step.
+pub fn prove(
+  net: &Network,
+  items: usize,
+  xs: &[Vec<i64>],
+  cache_dir: Option<&Path>,
+  progress: &Progress,
+) -> Result<(ProofBundle, VerifierKeyBundle, ProveStats)> {
+  if xs.is_empty() {
+    return Err(FoldError::InvalidInput { reason: "a batch needs at least one input".into() });
+  }
+  let mut seg = batch_segment(net, items)?;
+  // every input is checked (range, width) before any folding starts
+  let mut padded: Vec<Vec<i64>> = xs.to_vec();
+  padded.resize(xs.len().div_ceil(items) * items, vec![0; net.input_dim()]);
+  for (n, x) in padded.iter().enumerate() {
+    forward(net, x).map_err(|e| FoldError::InvalidInput { reason: format!("batch input {n}: {e}") })?;
+  }
+  let steps = padded.len() / items;
+  progress.total_steps.store(steps as u64, Ordering::Relaxed);
+  progress.segment.store(0, Ordering::Relaxed);
+  progress.stage.store(stage::SETUP, Ordering::Relaxed);
+
+  let mut stats = ProveStats::default();
+  let t = Instant::now();
+  let circuit = segment_circuit::<Fr>(net, &seg);
+  let keys = keys::load_or_setup(&circuit, cache_dir)?;
+  stats.setup_s = t.elapsed().as_secs_f64();
+  stats.cached_segments = keys.from_cache as u64;
+  let mut seg_stats = SegmentStats {
+    steps: steps as u64,
+    constraints: keys.pp.num_constraints().0 as u64,
+    variables: keys.pp.num_variables().0 as u64,
+    ..Default::default()
+  };
+
+  seg.num_steps = steps;
+  let layers: Vec<_> = net.layers.iter().collect();
+  let mut outputs: Vec<i64> = Vec::with_capacity(padded.len() * net.output_dim());
+  let z0 = vec![Fr::from(0u64), Fr::from(hash::BATCH_CHAIN_INIT)];
+  let (proof, _) = prove_segment(&keys, &seg, &circuit, z0, progress, &mut seg_stats, |k| {
+    let (w, ys) = circuit.batch_witness(&padded[k * items..(k + 1) * items], &layers)?;
+    outputs.extend(ys.into_iter().flatten());
+    Ok(w)
+  })?;
+  stats.witness_s = seg_stats.witness_s;
+  stats.fold_s = seg_stats.fold_s;
+  stats.compress_s = seg_stats.compress_s;
+  stats.segments.push(seg_stats);
+
+  let vkb = verifier_key(net, items, vk_bytes(&keys));
+  progress.stage.store(stage::DONE, Ordering::Relaxed);
+  Ok((
+    ProofBundle {
+      format: PROOF_FORMAT,
+      model_commitment: vkb.commitment(),
+      input: padded.into_iter().flatten().collect(),
+      output: outputs,
+      segments: vec![proof],
+    },
+    vkb,
+    stats,
+  ))
+}
+
+/// Checks a batch proof against a batch verifier key (called by [`crate::verifier::verify`]).
+pub fn verify(vk: &VerifierKeyBundle, proof: &ProofBundle) -> Result<()> {
+  if proof.model_commitment != vk.commitment() {
+    return Err(FoldError::ModelMismatch {
+      reason: "the proof is for a different model (model commitments differ)".into(),
+    });
+  }
+  let items = usize::try_from(vk.batch_items)
+    .ok()
+    .filter(|b| (1..=MAX_ITEMS_PER_STEP).contains(b))
+    .ok_or_else(|| FoldError::invalid("the verifier key's batch size is out of range"))?;
+  let (n_in, n_out) = (vk.input_dim as usize, vk.output_dim as usize);
+  if n_in == 0 || n_out == 0 || proof.input.len() % (items * n_in) != 0 || proof.input.is_empty() {
+    return Err(FoldError::invalid(format!(
+      "the batch states {} input values, not a positive multiple of {items} inputs of {n_in}",
+      proof.input.len()
+    )));
+  }
+  let count = proof.input.len() / n_in;
+  if proof.output.len() != count * n_out {
+    return Err(FoldError::invalid(format!(
+      "the batch states {} output values for {count} inputs of a model with {n_out} outputs",
+      proof.output.len()
+    )));
+  }
+  check_claimed_range(vk.act_bits, &proof.input, &proof.output)?;
+  let (sp, sk) = match (proof.segments.as_slice(), vk.segments.as_slice()) {
+    ([sp], [sk]) => (sp, sk),
+    _ => return Err(FoldError::invalid("a batch proof and its key have exactly one segment")),
+  };
+  let steps = (count / items) as u64;
+  if sp.first_step != 0 || sp.num_steps != steps {
+    return Err(FoldError::invalid(format!(
+      "the proof covers steps {}..{}, the batch needs 0..{steps}",
+      sp.first_step,
+      sp.first_step.saturating_add(sp.num_steps)
+    )));
+  }
+  let z0 = vec![Fr::from(0u64), Fr::from(hash::BATCH_CHAIN_INIT)];
+  if decode_state("batch start state", &sp.z0)? != z0 {
+    return Err(FoldError::invalid("the batch does not start from the initial state"));
+  }
+  let zn = verify_segment(0, sp, &sk.vk, &z0)?;
+  if zn[0] != Fr::from(steps) {
+    return Err(FoldError::invalid("the proof does not cover every step"));
+  }
+  if zn[1] != io_chain(&proof.input, &proof.output, n_in, n_out, items, vk.act_bits) {
+    return Err(FoldError::invalid(
+      "the claimed inputs and outputs are not the ones the proof computes",
+    ));
+  }
+  Ok(())
+}
