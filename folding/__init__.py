@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["compile", "prove", "verify", "__version__"]
+__all__ = ["compile", "prove", "prove_batch", "verify", "__version__"]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from folding.api import compile, prove, verify
+    from folding.api import compile, prove, prove_batch, verify
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("compile", "prove", "verify"):
+    if name in ("compile", "prove", "prove_batch", "verify"):
         from folding import api
 
         return getattr(api, name)

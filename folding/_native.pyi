@@ -44,6 +44,14 @@ class NativeModel:
     def prove(
         self, x: list[int], cache_dir: str | None = None, progress: Progress | None = None
     ) -> tuple[bytes, bytes, dict[str, Any]]: ...
+    def setup_batch(self, items: int, cache_dir: str | None = None) -> bytes: ...
+    def prove_batch(
+        self,
+        xs: list[list[int]],
+        items: int,
+        cache_dir: str | None = None,
+        progress: Progress | None = None,
+    ) -> tuple[bytes, bytes, dict[str, Any]]: ...
     def profile(
         self, x: list[int], cache_dir: str | None = None, reps: int = 3
     ) -> list[dict[str, Any]]: ...

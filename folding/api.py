@@ -29,7 +29,7 @@ from folding.reference import predict_int
 
 __all__ = [
     "CompiledModel", "Proof", "ProgressInfo", "Verified", "VerifierKey",
-    "compile", "default_cache_dir", "prove", "verify",
+    "batch_verifier_key", "compile", "default_cache_dir", "prove", "prove_batch", "verify",
 ]
 
 Segments = tuple[tuple[int, int, int], ...]
@@ -387,6 +387,39 @@ def _load_model(model: CompiledModel | bytes) -> CompiledModel:
     raise InputError(f"expected a CompiledModel or its bytes, got {type(model).__name__}")
 
 
+def _run_prover(call: Callable[[Any], Any], segments: int,
+                progress: Callable[[ProgressInfo], None] | None, poll_interval: float) -> Any:
+    """Runs ``call(handle)`` (a native prover, GIL released) on a worker thread and polls
+    its progress handle from this one; Ctrl-C here cancels the prover at its next step."""
+    handle = _native().Progress()
+    result: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            result["ok"] = call(handle)
+        except BaseException as exc:  # re-raised in the caller's thread
+            result["error"] = exc
+
+    start = time.monotonic()
+    worker = threading.Thread(target=work, name="folding-prover", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(poll_interval)
+            if progress is not None:
+                progress(ProgressInfo(stage=handle.stage, segment=int(handle.segment),
+                                      segments=segments, steps_done=int(handle.steps_done),
+                                      total_steps=int(handle.total_steps),
+                                      elapsed_s=time.monotonic() - start))
+    except BaseException:
+        handle.cancel()
+        worker.join()
+        raise
+    if "error" in result:
+        raise result["error"]
+    return result["ok"]
+
+
 def prove(
     model: CompiledModel | bytes,
     x: npt.ArrayLike,
@@ -431,36 +464,9 @@ def prove(
             raise InputError(f"prove takes one input vector, got shape {x_q.shape}")
     expected = predict_int(q, x_q)  # the specification; raises RangeError naming the layer
 
-    native = _native()
-    handle = native.Progress()
-    result: dict[str, Any] = {}
-
-    def work() -> None:
-        try:
-            result["ok"] = compiled.native().prove([int(v) for v in x_q], _cache(cache_dir),
-                                                   handle)
-        except BaseException as exc:  # re-raised in the caller's thread
-            result["error"] = exc
-
-    start = time.monotonic()
-    worker = threading.Thread(target=work, name="folding-prover", daemon=True)
-    worker.start()
-    try:
-        while worker.is_alive():
-            worker.join(poll_interval)
-            if progress is not None:
-                progress(ProgressInfo(stage=handle.stage, segment=int(handle.segment),
-                                      segments=len(compiled.segments),
-                                      steps_done=int(handle.steps_done),
-                                      total_steps=int(handle.total_steps),
-                                      elapsed_s=time.monotonic() - start))
-    except BaseException:
-        handle.cancel()
-        worker.join()
-        raise
-    if "error" in result:
-        raise result["error"]
-    data, _vk, stats = result["ok"]
+    data, _vk, stats = _run_prover(
+        lambda handle: compiled.native().prove([int(v) for v in x_q], _cache(cache_dir), handle),
+        len(compiled.segments), progress, poll_interval)
     proof = Proof._from_native(bytes(data), q.output_scale, dict(stats))
     if list(proof.output) != [int(v) for v in expected]:
         raise ProvingError("the native forward pass disagrees with the reference (a bug)")
@@ -468,6 +474,75 @@ def prove(
         raise ProvingError("the proof's model commitment differs from the compiled model's; "
                            "the parameter cache or the model file may be stale")
     return proof
+
+
+#: Inputs per step of a batch proof when the caller does not choose (see BENCHMARKS.md).
+DEFAULT_BATCH_ITEMS_PER_STEP = 16
+
+
+def batch_verifier_key(model: CompiledModel | bytes, *,
+                       items_per_step: int = DEFAULT_BATCH_ITEMS_PER_STEP,
+                       cache_dir: str | os.PathLike[str] | None = None) -> VerifierKey:
+    """The verifier key of ``model``'s batch proofs with ``items_per_step`` inputs per step
+    (one key serves any batch size). Public-weight models only."""
+    compiled = _load_model(model)
+    q = compiled.quantized
+    data = compiled.native().setup_batch(int(items_per_step), _cache(cache_dir))
+    return VerifierKey._from_native(bytes(data), q.input_scale, q.output_scale)
+
+
+def prove_batch(
+    model: CompiledModel | bytes,
+    xs: npt.ArrayLike,
+    *,
+    items_per_step: int = DEFAULT_BATCH_ITEMS_PER_STEP,
+    quantized: bool = False,
+    cache_dir: str | os.PathLike[str] | None = None,
+    progress: Callable[[ProgressInfo], None] | None = None,
+    poll_interval: float = 0.2,
+) -> tuple[Proof, VerifierKey]:
+    """Proves ``B`` inferences of ``model`` in one proof, ``items_per_step`` inputs in each
+    Nova step so that the weights are bound once per step, not once per input.
+
+    Args:
+        model: A compiled model (public weights) or its bytes.
+        xs: Inputs ``[B, input_dim]`` (floats, or integers with ``quantized``).
+        items_per_step: Inputs per step; the batch is padded with zero inputs to a multiple.
+        quantized: Whether ``xs`` already holds integer inputs.
+        cache_dir: Public-parameter cache (default: :func:`default_cache_dir`).
+        progress: Called from this thread every ``poll_interval`` seconds while proving.
+        poll_interval: Seconds between progress reports.
+
+    Returns:
+        The proof, whose ``input`` and ``output`` are the padded batch row-major (the first
+        ``B`` rows are the caller's), and the batch verifier key to check it with.
+
+    Raises:
+        InputError: If ``xs`` has the wrong shape or the model has private weights.
+        RangeError: If an input or a layer's value leaves its range (before proving).
+    """
+    compiled = _load_model(model)
+    q = compiled.quantized
+    arr = np.asarray(xs)
+    if arr.ndim != 2 or arr.shape[1] != q.input_dim or arr.shape[0] == 0:
+        raise InputError(f"a batch must be [B, {q.input_dim}] with B >= 1, got shape {arr.shape}")
+    if quantized:
+        if not np.issubdtype(arr.dtype, np.integer):
+            raise InputError(f"quantized inputs must be integers, got {arr.dtype}")
+        x_q = arr.astype(np.int64)
+    else:
+        x_q = np.stack([q.quantize_input(row) for row in arr])
+    expected = [predict_int(q, row) for row in x_q]  # raises RangeError naming the layer
+    data, vk, stats = _run_prover(
+        lambda handle: compiled.native().prove_batch([[int(v) for v in row] for row in x_q],
+                                                     int(items_per_step), _cache(cache_dir),
+                                                     handle),
+        1, progress, poll_interval)
+    proof = Proof._from_native(bytes(data), q.output_scale, dict(stats))
+    got = np.asarray(proof.output, dtype=np.int64).reshape(-1, q.output_dim)[: len(x_q)]
+    if not np.array_equal(got, np.asarray(expected, dtype=np.int64)):
+        raise ProvingError("the native forward pass disagrees with the reference (a bug)")
+    return proof, VerifierKey._from_native(bytes(vk), q.input_scale, q.output_scale)
 
 
 def verify(

@@ -205,3 +205,56 @@ def test_verifier_key_is_rederived_from_the_weights(public: tuple[CompiledModel,
                                                     cache: Path) -> None:
     model, _ = public
     assert model.rederive_verifier_key(cache).commitment == model.commitment
+
+
+@pytest.fixture(scope="module")
+def batch(cache: Path) -> tuple[CompiledModel, np.ndarray, Proof, VerifierKey]:
+    """Five inputs, two per step (padded to six), through the public three-layer model."""
+    model = folding.compile(mlp_onnx([4, 6, 3], seed=5), cache_dir=cache, **SMALL)
+    xs = np.random.default_rng(7).uniform(-1, 1, (5, 4))
+    proof, key = folding.prove_batch(model, xs, items_per_step=2, cache_dir=cache)
+    return model, xs, proof, key
+
+
+def test_batch_proof_states_every_reference_output(
+        batch: tuple[CompiledModel, np.ndarray, Proof, VerifierKey]) -> None:
+    model, xs, proof, key = batch
+    q = model.quantized
+    outputs = np.asarray(proof.output).reshape(-1, q.output_dim)
+    assert outputs.shape[0] == 6
+    for row, x in zip(outputs, xs):
+        assert list(row) == list(predict_int(q, q.quantize_input(x)))
+    verified = folding.verify(proof, key)
+    assert verified.output == proof.output
+    assert proof.stats["segments"][0]["steps"] == 3
+
+
+def test_batch_key_is_the_one_setup_derives(
+        batch: tuple[CompiledModel, np.ndarray, Proof, VerifierKey], cache: Path) -> None:
+    model, _, proof, key = batch
+    again = folding.api.batch_verifier_key(model, items_per_step=2, cache_dir=cache)
+    assert again.commitment == key.commitment == proof.model_commitment
+    folding.verify(proof, again)
+
+
+def test_batch_proof_is_rejected_by_the_single_inference_key_and_when_tampered(
+        batch: tuple[CompiledModel, np.ndarray, Proof, VerifierKey]) -> None:
+    model, _, proof, key = batch
+    with pytest.raises(ModelMismatchError):
+        folding.verify(proof, model)
+    _, start_out = _native_offsets(proof)
+    with pytest.raises(VerificationError):
+        folding.verify(_bumped(proof, start_out + 8 * 4), key)  # item 1's second output
+    with pytest.raises(VerificationError):
+        folding.verify(_bumped(proof, 8 + 4 + 32 + 8 + 8 * 5), key)  # item 1's second input
+
+
+def test_batch_bad_requests_are_typed_errors(
+        batch: tuple[CompiledModel, np.ndarray, Proof, VerifierKey], cache: Path) -> None:
+    model, xs, _, _ = batch
+    with pytest.raises(InputError):
+        folding.prove_batch(model, xs[0], cache_dir=cache)  # one vector, not a batch
+    with pytest.raises(InputError):
+        folding.prove_batch(model, np.zeros((0, 4)), cache_dir=cache)
+    with pytest.raises(RangeError):
+        folding.prove_batch(model, np.array([[0, 0, 0, 1000]]), quantized=True, cache_dir=cache)
