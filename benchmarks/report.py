@@ -180,11 +180,53 @@ def markdown_section(meta: dict[str, Any], records: list[dict[str, Any]]) -> str
                       ".1f"), r["cli"].get("error") or "ok"] for r in cli]
         lines += _markdown_table(["model", "mode", "compile", "prove", "verify", "proof KiB",
                                   "status"], rows)
+    lines += ezkl_lines(records)
     failed = [r for r in records if r.get("status") != "ok"]
     if failed:
         lines += ["", "Failed cases:", ""]
         lines += [f"- {r['case']} / {r['mode']}: {r.get('error')}" for r in failed]
     return "\n".join(lines)
+
+
+def ezkl_lines(records: list[dict[str, Any]]) -> list[str]:
+    """EZKL beside us on the same ONNX and input, measured in the same run, with ratios."""
+    rows = []
+    for r in records:
+        e = r.get("ezkl")
+        if not e:
+            continue
+        if e.get("status") != "ok":
+            rows.append([r["case"], "EZKL " + str(e.get("version")), "—", "—", "—", "—", "—",
+                         str(e.get("status")) + ": " + str(e.get("error"))[:80]])
+            continue
+        ours_setup = r.get("compile_s")
+        ezkl_setup = sum(e.get(k) or 0.0 for k in ("settings_s", "compile_s", "srs_s", "setup_s"))
+
+        def ratio(theirs: float | None, ours: float | None) -> str:
+            return f"{theirs / ours:.1f}x" if theirs and ours else "—"
+
+        rows.append([r["case"], "folding", _num(ours_setup, ".1f"), _num(r.get("prove_s"), ".1f"),
+                     _num(r.get("prove_peak_rss_mib"), ".0f"), _num(r.get("proof_bytes"), ".0f"),
+                     _num(r.get("verify_ms"), ".0f"), "ok"])
+        rows.append([r["case"], f"EZKL {e['version']} (logrows {e.get('logrows')})",
+                     _num(ezkl_setup, ".1f"), _num(e.get("prove_s"), ".1f"),
+                     _num(e.get("prove_peak_rss_mib"), ".0f"), _num(e.get("proof_bytes"), ".0f"),
+                     _num(e.get("verify_ms"), ".0f"), "ok"])
+        rows.append([r["case"], "EZKL / folding", ratio(ezkl_setup, ours_setup),
+                     ratio(e.get("prove_s"), r.get("prove_s")),
+                     ratio(e.get("prove_peak_rss_mib"), r.get("prove_peak_rss_mib")),
+                     ratio(e.get("proof_bytes"), r.get("proof_bytes")),
+                     ratio(e.get("verify_ms"), r.get("verify_ms")), ""])
+    if not rows:
+        return []
+    return ["", "Side by side with EZKL on the same ONNX file and input, in the same run "
+            "(EZKL: public input, output and parameters, KZG with an SRS made locally by "
+            "`gen_srs`, settings calibrated for resources; *one-time setup* is settings + "
+            "calibration + circuit compile + SRS + key generation; *prove* and its peak RSS "
+            "are the prove phase's own process):", "",
+            *_markdown_table(["model", "prover", "one-time setup s", "prove s",
+                              "peak RSS MiB (prove)", "proof bytes", "verify ms", "status"],
+                             rows)]
 
 
 INTRO = """# Benchmarks

@@ -446,18 +446,25 @@ def run_case(case: Case, mode: str, args: argparse.Namespace, label: str) -> dic
                 break
         if record["status"] == "ok" and (args.cli_all or (args.cli and case.acceptance)):
             record["cli"] = run_cli(case, mode, work, args, label, env)
-        # EZKL side-by-side (DESIGN section 9, issue 3; not implemented yet) goes here: run
-        # the same model.onnx and x.json from `work` through PyPI `ezkl` (gen_settings,
-        # calibrate_settings, compile_circuit, get_srs, setup, gen_witness, prove, verify) in
-        # one more fresh child via run_child() with the same per-case deadline, store it
-        # under record["ezkl"] = {setup_s, prove_s, peak_rss_mib, proof_bytes, verify_ms,
-        # error}, and add EZKL columns beside ours in report.markdown_section().
+        if record["status"] == "ok" and args.ezkl and mode == "public":
+            record["ezkl"] = run_ezkl_case(work, deadline, label)
     finally:
         record["wall_s"] = time.perf_counter() - started
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     _derive(record)
     return record
+
+
+def run_ezkl_case(work: Path, deadline: float, label: str) -> dict[str, Any]:
+    """EZKL on the same model.onnx and input in the same run (one child per phase; see
+    benchmarks/ezkl_runner.py), with ratios to our figures added by the report."""
+    from benchmarks.ezkl_runner import run_ezkl
+
+    _log("", f"{label} ezkl ...")
+    x = json.loads((work / "x.json").read_text())["input"]
+    budget = max(1.0, deadline - time.monotonic())
+    return run_ezkl(work / "model.onnx", [float(v) for v in x], work / "ezkl", budget)
 
 
 def _derive(record: dict[str, Any]) -> None:
@@ -556,6 +563,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="also run every selected case through the folding CLI")
     parser.add_argument("--keep", action="store_true",
                         help="keep each case's work directory (ONNX, model, proof, cache)")
+    parser.add_argument("--ezkl", action="store_true",
+                        help="also run EZKL (PyPI ezkl, local SRS) on the same ONNX and input "
+                             "(public mode), in the same run")
     parser.add_argument("--list", action="store_true", help="list the cases and exit")
     return parser
 
