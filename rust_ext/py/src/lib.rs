@@ -9,7 +9,7 @@ use folding_core::model::{self, DenseLayer, Network, Settings, WeightMode};
 use folding_core::plan::{self, Plan, PlanOptions};
 use folding_core::proof::{ProofBundle, VerifierKeyBundle};
 use folding_core::prover::{self, stage};
-use folding_core::{profile, verifier, FoldError};
+use folding_core::{batch, profile, verifier, FoldError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
@@ -208,31 +208,39 @@ impl NativeModel {
     let (proof, vk, stats) = run(py, || {
       prover::prove(&self.net, &self.plan, &x, cache_dir.as_deref(), &handle)
     })?;
-    let d = PyDict::new(py);
-    d.set_item("setup_s", stats.setup_s)?;
-    d.set_item("witness_s", stats.witness_s)?;
-    d.set_item("fold_s", stats.fold_s)?;
-    d.set_item("compress_s", stats.compress_s)?;
-    let segs = stats
-      .segments
-      .iter()
-      .map(|s| {
-        let e = PyDict::new(py);
-        e.set_item("steps", s.steps)?;
-        e.set_item("constraints", s.constraints)?;
-        e.set_item("variables", s.variables)?;
-        e.set_item("witness_s", s.witness_s)?;
-        e.set_item("fold_s", s.fold_s)?;
-        e.set_item("compress_s", s.compress_s)?;
-        Ok(e)
-      })
-      .collect::<PyResult<Vec<_>>>()?;
-    d.set_item("segments", segs)?;
-    d.set_item("cached_segments", stats.cached_segments)?;
+    let d = stats_dict(py, &stats)?;
     Ok((
       PyBytes::new(py, &proof.to_bytes()),
       PyBytes::new(py, &vk.to_bytes()),
       d,
+    ))
+  }
+
+  /// Sets up (or loads) the batch step's keys for `items` inputs per step; returns the
+  /// batch verifier key (one key serves any batch size).
+  #[pyo3(signature = (items, cache_dir=None))]
+  fn setup_batch<'py>(&self, py: Python<'py>, items: usize, cache_dir: Option<PathBuf>) -> PyResult<Bound<'py, PyBytes>> {
+    let vk = run(py, || batch::setup(&self.net, items, cache_dir.as_deref()))?;
+    Ok(PyBytes::new(py, &vk.to_bytes()))
+  }
+
+  /// Proves a batch of inputs, `items` per step; returns `(proof, verifier_key, stats)`.
+  /// The proof states the batch padded with zero inputs to a multiple of `items`.
+  #[pyo3(signature = (xs, items, cache_dir=None, progress=None))]
+  fn prove_batch<'py>(
+    &self,
+    py: Python<'py>,
+    xs: Vec<Vec<i64>>,
+    items: usize,
+    cache_dir: Option<PathBuf>,
+    progress: Option<&Progress>,
+  ) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyBytes>, Bound<'py, PyDict>)> {
+    let handle = progress.map(|p| p.inner.clone()).unwrap_or_default();
+    let (proof, vk, stats) = run(py, || batch::prove(&self.net, items, &xs, cache_dir.as_deref(), &handle))?;
+    Ok((
+      PyBytes::new(py, &proof.to_bytes()),
+      PyBytes::new(py, &vk.to_bytes()),
+      stats_dict(py, &stats)?,
     ))
   }
 
@@ -277,6 +285,31 @@ impl NativeModel {
       })
       .collect()
   }
+}
+
+fn stats_dict<'py>(py: Python<'py>, stats: &prover::ProveStats) -> PyResult<Bound<'py, PyDict>> {
+  let d = PyDict::new(py);
+  d.set_item("setup_s", stats.setup_s)?;
+  d.set_item("witness_s", stats.witness_s)?;
+  d.set_item("fold_s", stats.fold_s)?;
+  d.set_item("compress_s", stats.compress_s)?;
+  let segs = stats
+    .segments
+    .iter()
+    .map(|s| {
+      let e = PyDict::new(py);
+      e.set_item("steps", s.steps)?;
+      e.set_item("constraints", s.constraints)?;
+      e.set_item("variables", s.variables)?;
+      e.set_item("witness_s", s.witness_s)?;
+      e.set_item("fold_s", s.fold_s)?;
+      e.set_item("compress_s", s.compress_s)?;
+      Ok(e)
+    })
+    .collect::<PyResult<Vec<_>>>()?;
+  d.set_item("segments", segs)?;
+  d.set_item("cached_segments", stats.cached_segments)?;
+  Ok(d)
 }
 
 /// Verifies an encoded proof against an encoded verifier key; raises on any failure.
