@@ -15,7 +15,7 @@ use crate::error::{FoldError, Result};
 use crate::hash;
 use crate::keys;
 use crate::model::{forward, Network, WeightMode};
-use crate::plan::{estimate_constraints, segment_circuit, Segment};
+use crate::plan::{segment_circuit, Segment};
 use crate::proof::{ProofBundle, SegmentKey, VerifierKeyBundle, PROOF_FORMAT, VK_FORMAT};
 use crate::prover::{prove_segment, stage, vk_bytes, Progress, ProveStats, SegmentStats};
 use crate::verifier::{check_claimed_range, decode_state, verify_segment};
@@ -39,21 +39,6 @@ pub fn batch_segment(net: &Network, items: usize) -> Result<Segment> {
   let mut seg = all.segments.into_iter().next().expect("one segment was asked for");
   seg.shape.batch_items = Some(items);
   Ok(seg)
-}
-
-/// Estimated constraints of one batch step (the planner's and the user's figure).
-pub fn estimate_step_constraints(seg: &Segment) -> usize {
-  let items = seg.shape.batch_items.unwrap_or(1);
-  let one = estimate_constraints(&Segment {
-    shape: crate::circuit::StepShape {
-      batch_items: None,
-      ..seg.shape.clone()
-    },
-    ..seg.clone()
-  });
-  // the per-item part scales with b; the state hashes and the chain link do not quite, but
-  // lane-packed hashing is a small share, so b times one item is a fair upper estimate
-  items * one
 }
 
 fn verifier_key(net: &Network, items: usize, vk: Vec<u8>) -> VerifierKeyBundle {
