@@ -17,7 +17,7 @@ use crate::keys;
 use crate::model::{forward, Network, WeightMode};
 use crate::plan::{segment_circuit, Segment};
 use crate::proof::{ProofBundle, SegmentKey, VerifierKeyBundle, PROOF_FORMAT, VK_FORMAT};
-use crate::prover::{prove_segment, stage, vk_bytes, Progress, ProveStats, SegmentStats};
+use crate::prover::{prove_segment, stage, vk_bytes, Progress, ProveStats};
 use crate::verifier::{check_claimed_range, decode_state, verify_segment};
 
 /// Largest number of inputs per step.
@@ -65,6 +65,11 @@ pub fn setup(net: &Network, items: usize, cache_dir: Option<&Path>) -> Result<Ve
   Ok(verifier_key(net, items, vk_bytes(&keys)))
 }
 
+/// The state before a batch's first step: `[0, BATCH_CHAIN_INIT]`.
+fn initial_state() -> Vec<Fr> {
+  vec![Fr::from(0u64), Fr::from(hash::BATCH_CHAIN_INIT)]
+}
+
 /// The chain value after absorbing every step's inputs and outputs.
 fn io_chain(inputs: &[i64], outputs: &[i64], n_in: usize, n_out: usize, items: usize, act_bits: u32) -> Fr {
   let consts = hash::constants::<Fr>();
@@ -103,26 +108,15 @@ pub fn prove(
   let keys = keys::load_or_setup(&circuit, cache_dir)?;
   stats.setup_s = t.elapsed().as_secs_f64();
   stats.cached_segments = keys.from_cache as u64;
-  let mut seg_stats = SegmentStats {
-    steps: steps as u64,
-    constraints: keys.pp.num_constraints().0 as u64,
-    variables: keys.pp.num_variables().0 as u64,
-    ..Default::default()
-  };
-
   seg.num_steps = steps;
   let layers: Vec<_> = net.layers.iter().collect();
   let mut outputs: Vec<i64> = Vec::with_capacity(padded.len() * net.output_dim());
-  let z0 = vec![Fr::from(0u64), Fr::from(hash::BATCH_CHAIN_INIT)];
-  let (proof, _) = prove_segment(&keys, &seg, &circuit, z0, progress, &mut seg_stats, |k| {
+  let (proof, _, seg_stats) = prove_segment(&keys, &seg, &circuit, initial_state(), progress, |k| {
     let (w, ys) = circuit.batch_witness(&padded[k * items..(k + 1) * items], &layers)?;
     outputs.extend(ys.into_iter().flatten());
     Ok(w)
   })?;
-  stats.witness_s = seg_stats.witness_s;
-  stats.fold_s = seg_stats.fold_s;
-  stats.compress_s = seg_stats.compress_s;
-  stats.segments.push(seg_stats);
+  stats.add(seg_stats);
 
   let vkb = verifier_key(net, items, vk_bytes(&keys));
   progress.stage.store(stage::DONE, Ordering::Relaxed);
@@ -177,7 +171,7 @@ pub fn verify(vk: &VerifierKeyBundle, proof: &ProofBundle) -> Result<()> {
       sp.first_step.saturating_add(sp.num_steps)
     )));
   }
-  let z0 = vec![Fr::from(0u64), Fr::from(hash::BATCH_CHAIN_INIT)];
+  let z0 = initial_state();
   if decode_state("batch start state", &sp.z0)? != z0 {
     return Err(FoldError::invalid("the batch does not start from the initial state"));
   }

@@ -83,7 +83,7 @@ pub struct ProveStats {
   pub cached_segments: u64,
 }
 
-pub(crate) fn fe_bytes(v: &[Fr]) -> Vec<[u8; 32]> {
+fn fe_bytes(v: &[Fr]) -> Vec<[u8; 32]> {
   v.iter().map(hash::to_bytes).collect()
 }
 
@@ -134,18 +134,33 @@ fn verifier_key_bundle(net: &Network, segments: Vec<SegmentKey>) -> Result<Verif
   })
 }
 
+impl ProveStats {
+  /// Adds one segment's times and sizes.
+  pub(crate) fn add(&mut self, seg: SegmentStats) {
+    self.witness_s += seg.witness_s;
+    self.fold_s += seg.fold_s;
+    self.compress_s += seg.compress_s;
+    self.segments.push(seg);
+  }
+}
+
 /// Folds the steps of one segment from state `z0`, the witness of local step `k` coming from
-/// `witness(k)` just before it is folded, then compresses. Returns the segment's proof and
-/// its end state.
+/// `witness(k)` just before it is folded, then compresses. Returns the segment's proof, its
+/// end state and its sizes and times.
 pub(crate) fn prove_segment(
   keys: &SegmentKeys,
   seg: &Segment,
   circuit: &Arc<SegmentCircuit<Fr>>,
   z0: Vec<Fr>,
   progress: &Progress,
-  stats: &mut SegmentStats,
   mut witness: impl FnMut(usize) -> Result<StepWitness<Fr>>,
-) -> Result<(SegmentProof, Vec<Fr>)> {
+) -> Result<(SegmentProof, Vec<Fr>, SegmentStats)> {
+  let mut stats = SegmentStats {
+    steps: seg.num_steps as u64,
+    constraints: keys.pp.num_constraints().0 as u64,
+    variables: keys.pp.num_variables().0 as u64,
+    ..Default::default()
+  };
   progress.stage.store(stage::FOLD, Ordering::Relaxed);
   let mut rs: Option<Recursive> = None;
   for k in 0..seg.num_steps {
@@ -188,6 +203,7 @@ pub(crate) fn prove_segment(
       snark: to_vec(&snark),
     },
     zn,
+    stats,
   ))
 }
 
@@ -218,14 +234,7 @@ pub fn prove(
     let keys = keys::load_or_setup(&circuit, cache_dir)?;
     stats.setup_s += t.elapsed().as_secs_f64();
     stats.cached_segments += keys.from_cache as u64;
-    let mut seg_stats = SegmentStats {
-      steps: seg.num_steps as u64,
-      constraints: keys.pp.num_constraints().0 as u64,
-      variables: keys.pp.num_variables().0 as u64,
-      ..Default::default()
-    };
-
-    let (proof, zn) = prove_segment(&keys, seg, &circuit, z.clone(), progress, &mut seg_stats, |k| {
+    let (proof, zn, seg_stats) = prove_segment(&keys, seg, &circuit, z.clone(), progress, |k| {
       let layers: Vec<_> = seg.step_layers(k).map(|l| &net.layers[l]).collect();
       let salts = match net.mode {
         WeightMode::Public => &[][..],
@@ -235,10 +244,7 @@ pub fn prove(
       act = out;
       Ok(w)
     })?;
-    stats.witness_s += seg_stats.witness_s;
-    stats.fold_s += seg_stats.fold_s;
-    stats.compress_s += seg_stats.compress_s;
-    stats.segments.push(seg_stats);
+    stats.add(seg_stats);
     z = zn;
     seg_proofs.push(proof);
     seg_keys.push(SegmentKey {

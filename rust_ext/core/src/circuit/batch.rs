@@ -32,14 +32,7 @@ pub(super) fn synthesize<F: PrimeField, CS: ConstraintSystem<F>>(
       "a batch step needs public weights, one set of constants and at least one item".into(),
     ));
   }
-  let i = &z[0];
-  let i_next = gadgets::alloc_num(cs, || "i_next".into(), i.get_value().map(|v| v + F::ONE))?;
-  cs.enforce(
-    || "i_next = i + 1",
-    |lc| lc + i.get_variable() + CS::one(),
-    |lc| lc + CS::one(),
-    |lc| lc + i_next.get_variable(),
-  );
+  let i_next = gadgets::increment(cs, &z[0])?;
 
   let slots = shape.slots.len();
   let mut inputs = Vec::with_capacity(items * shape.n_in());

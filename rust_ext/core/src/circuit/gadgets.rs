@@ -22,6 +22,21 @@ pub fn alloc_num<F: PrimeField, CS: ConstraintSystem<F>>(
   })
 }
 
+/// The step counter: allocates `i + 1` and constrains it to be that.
+pub fn increment<F: PrimeField, CS: ConstraintSystem<F>>(
+  cs: &mut CS,
+  i: &AllocatedNum<F>,
+) -> Result<AllocatedNum<F>, SynthesisError> {
+  let next = alloc_num(cs, || "i_next".into(), i.get_value().map(|v| v + F::ONE))?;
+  cs.enforce(
+    || "i_next = i + 1",
+    |lc| lc + i.get_variable() + CS::one(),
+    |lc| lc + CS::one(),
+    |lc| lc + next.get_variable(),
+  );
+  Ok(next)
+}
+
 /// Allocates a bit: an advice variable constrained by `b * (1 - b) = 0`.
 ///
 /// The value is a field element (not a `bool`) so tests can hand in a non-boolean value and

@@ -140,13 +140,7 @@ impl<F: PrimeField> StepCircuit<F> for FoldStep<F> {
 
     // 1. step counter
     let i = &z[0];
-    let i_next = gadgets::alloc_num(cs, || "i_next".into(), i.get_value().map(|v| v + F::ONE))?;
-    cs.enforce(
-      || "i_next = i + 1",
-      |lc| lc + i.get_variable() + CS::one(),
-      |lc| lc + CS::one(),
-      |lc| lc + i_next.get_variable(),
-    );
+    let i_next = gadgets::increment(cs, i)?;
 
     // 2. step selector (public model with several steps); a one-step segment pins i instead
     let selector = match shape.mode {
