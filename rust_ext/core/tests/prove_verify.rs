@@ -169,6 +169,12 @@ fn batch_proofs_verify_and_tampered_swapped_truncated_or_foreign_ones_are_reject
   bad.segments[0].num_steps = 2;
   rejects(&bad, "a step count that disagrees with the batch");
   let mut bad = proof.clone();
+  bad.segments[0].z0[1][0] ^= 1;
+  rejects(&bad, "a batch that does not start from the initial state");
+  let mut bad = proof.clone();
+  bad.segments[0].zn[1][0] ^= 1;
+  rejects(&bad, "a stated end state that is not the proven one");
+  let mut bad = proof.clone();
   let s = &mut bad.segments[0].snark;
   let p = s.len() / 3;
   s[p] ^= 0x5a;
