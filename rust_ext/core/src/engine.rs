@@ -1,16 +1,18 @@
 //! The one place where the curve cycle and the compression SNARK are chosen.
 //!
 //! Default: Pallas/Vesta with Pedersen commitments and the IPA evaluation argument, which is
-//! transparent (no trusted setup, nothing to download). To add BN254/Grumpkin, change these
-//! aliases (the circuits are generic over the field).
+//! transparent (no trusted setup, nothing to download). The IPA openings are proven by our
+//! faster prover (`crate::ipa`) and checked by nova-snark's verifier; the proofs are the
+//! same bytes either way. To add BN254/Grumpkin, change these aliases (the circuits are
+//! generic over the field).
 use nova_snark::{
   nova::{CompressedSNARK, ProverKey, PublicParams, RecursiveSNARK, VerifierKey},
-  provider::{ipa_pc, PallasEngine, VestaEngine},
+  provider::{PallasEngine, VestaEngine},
   spartan::snark::RelaxedR1CSSNARK,
   traits::Engine,
 };
 
-use crate::circuit::FoldStep;
+use crate::{circuit::FoldStep, ipa::FastIpa};
 
 /// Primary engine (the step circuit's field is its scalar field).
 pub type E1 = PallasEngine;
@@ -22,9 +24,9 @@ pub type Fr = <E1 as Engine>::Scalar;
 /// Chosen over the preprocessing variant because it needs no commitment key sized to the
 /// matrices' nonzeros (our weights live there) and proves faster; its verifier is linear in
 /// the nonzeros, which stays in milliseconds for our segment budgets.
-pub type S1 = RelaxedR1CSSNARK<E1, ipa_pc::EvaluationEngine<E1>>;
+pub type S1 = RelaxedR1CSSNARK<E1, FastIpa<E1>>;
 /// Compression SNARK of the secondary curve.
-pub type S2 = RelaxedR1CSSNARK<E2, ipa_pc::EvaluationEngine<E2>>;
+pub type S2 = RelaxedR1CSSNARK<E2, FastIpa<E2>>;
 /// The step circuit over the primary field.
 pub type Step = FoldStep<Fr>;
 /// Nova public parameters of one segment.

@@ -9,6 +9,7 @@ pub mod circuit;
 pub mod engine;
 pub mod error;
 pub mod hash;
+pub mod ipa;
 pub mod keys;
 pub mod model;
 pub mod packing;
