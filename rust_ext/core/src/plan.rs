@@ -18,12 +18,14 @@ use crate::packing::{pack_bias, pack_weights, LaneLayout};
 
 /// Default budget of packed weight constants (matrix nonzeros) per public-model segment.
 pub const DEFAULT_MAX_SEGMENT_NNZ: usize = 1 << 21;
-/// Constraints of Nova's own per-step work (the augmented verifier circuit), the overhead a
-/// step should at least match with its own constraints when layers are narrow.
+/// Constraints of Nova's own per-step work on the primary curve (the augmented verifier
+/// circuit; about 9.8k measured, rounded up).
 const NOVA_STEP_COST: usize = 12_000;
-
+/// Most primary constraints per step (ours plus Nova's) the automatic planner picks more than
+/// one layer for; it bounds the prover's memory (about 1.2 GiB at 2^16 on the depth suite).
+const MAX_STEP_CONSTRAINTS: usize = 1 << 17;
 /// Largest number of layers per step the automatic planner considers.
-const MAX_AUTO_LAYERS_PER_STEP: usize = 8;
+const MAX_AUTO_LAYERS_PER_STEP: usize = 64;
 
 /// Planner options.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -90,32 +92,100 @@ pub fn plan(net: &Network, opts: &PlanOptions) -> Result<Plan> {
   }
 }
 
-/// Picks the number of layers per step from the layer shapes alone, never from the depth,
-/// so that a deeper network of the same width gets the same step circuit and the prover's
-/// memory stays flat in depth: among the `k <= 8` that need the fewest segments (each costs
-/// a setup and a compression), the smallest whose largest segment's step carries at least
-/// Nova's own per-step overhead in constraints, else the largest of them.
+/// Plans with the layers per step that `auto_layers_per_step` picks.
 fn auto_plan(net: &Network, opts: &PlanOptions) -> Result<Plan> {
-  let plans = (1..=MAX_AUTO_LAYERS_PER_STEP.min(net.layers.len()))
-    .map(|k| plan_with(net, k, opts))
-    .collect::<Result<Vec<_>>>()?;
-  let fewest = plans.iter().map(|p| p.segments.len()).min().unwrap_or(1);
-  let mut candidates = plans.into_iter().filter(|p| p.segments.len() == fewest);
-  let mut last = None;
-  for p in candidates.by_ref() {
-    let main = p.segments.iter().max_by_key(|s| s.num_steps).expect("plans are not empty");
-    // Judge the step by its shape alone: the selector's share grows with the segment's
-    // length, which would make the choice depend on depth again.
+  plan_with(net, auto_layers_per_step(net, opts)?, opts)
+}
+
+/// Layers per step for the automatic plan: the power of two up to `MAX_AUTO_LAYERS_PER_STEP`
+/// that minimises `estimated_prove_s` for the network's most common layer shape, among the
+/// steps within `MAX_STEP_CONSTRAINTS`.
+///
+/// The choice depends on the layer shape alone, never on the depth, so a deeper network of
+/// the same width gets the same step circuit and memory stays flat in depth.
+pub fn auto_layers_per_step(net: &Network, opts: &PlanOptions) -> Result<usize> {
+  let Some(layer) = most_common_layer(&net.layers) else {
+    return Ok(1);
+  };
+  let slot = SlotShape {
+    n_in: layer.n_in,
+    n_out: layer.n_out,
+    relu: layer.relu,
+    layout: slot_layout(net, &[layer])?,
+  };
+  let step_constraints = |k: usize| {
     let one_step = Segment {
+      first_layer: 0,
+      first_step: 0,
       num_steps: 1,
-      ..main.clone()
+      shape: StepShape {
+        settings: net.settings,
+        mode: net.mode,
+        slots: vec![slot.clone(); k],
+        batch_items: None,
+      },
     };
-    if estimate_constraints(&one_step) >= NOVA_STEP_COST {
-      return Ok(p);
+    estimate_constraints(&one_step) + NOVA_STEP_COST
+  };
+  // Public weights are matrix constants, and a segment holds at most `budget` of them.
+  let budget = opts.max_segment_nnz.unwrap_or(DEFAULT_MAX_SEGMENT_NNZ).max(1);
+  let segments = |k: usize| match net.mode {
+    WeightMode::Public => {
+      let steps_per_segment = (budget / (k * slot.layout.groups() * slot.n_in).max(1)).max(1);
+      (REF_LAYERS.div_ceil(k).div_ceil(steps_per_segment)).max(REF_SEGMENTS)
     }
-    last = Some(p);
+    WeightMode::Private => REF_SEGMENTS,
+  };
+  let mut best = (1, estimated_prove_s(1, step_constraints(1), segments(1)));
+  let mut k = 2;
+  while k <= MAX_AUTO_LAYERS_PER_STEP && step_constraints(k) <= MAX_STEP_CONSTRAINTS {
+    let cost = estimated_prove_s(k, step_constraints(k), segments(k));
+    if cost < best.1 {
+      best = (k, cost);
+    }
+    k *= 2;
   }
-  Ok(last.expect("at least one plan has the fewest segments"))
+  Ok(best.0)
+}
+
+/// Depth of the reference network the cost model weighs a choice on.
+const REF_LAYERS: usize = 512;
+/// Fewest segments of the reference network (a deep network has at least a main run and a
+/// differently shaped last layer).
+const REF_SEGMENTS: usize = 2;
+
+/// The prover cost model: estimated seconds to prove the reference network of `REF_LAYERS`
+/// layers in `segments` segments with `k` layers per step of `constraints` primary
+/// constraints (Nova's included).
+///
+/// A fold step costs a fixed part (Nova's verifier circuit on both curves, full-size scalars)
+/// plus a little per constraint (ours are mostly bits, which nova-snark's MSM handles
+/// cheaply), so more layers per step means less overhead per layer; the compression SNARK
+/// costs in proportion to the step padded to a power of two, once per segment. Constants fit
+/// to runs on 2 cores (BENCHMARKS.md, "layers per step"); only their ratios matter here.
+pub fn estimated_prove_s(k: usize, constraints: usize, segments: usize) -> f64 {
+  const STEP_FIXED_S: f64 = 0.100;
+  const STEP_PER_CONSTRAINT_S: f64 = 4.5e-6;
+  const COMPRESS_FIXED_S: f64 = 1.0;
+  const COMPRESS_PER_ELEMENT_S: f64 = 80e-6;
+  let step_s = STEP_FIXED_S + STEP_PER_CONSTRAINT_S * constraints as f64;
+  let compress_s =
+    COMPRESS_FIXED_S + COMPRESS_PER_ELEMENT_S * constraints.next_power_of_two() as f64;
+  REF_LAYERS as f64 * step_s / k as f64 + segments as f64 * compress_s
+}
+
+/// The layer whose shape (inputs, outputs, ReLU) occurs most often; the first on ties.
+fn most_common_layer(layers: &[DenseLayer]) -> Option<&DenseLayer> {
+  let key = |l: &DenseLayer| (l.n_in, l.n_out, l.relu);
+  let mut counts: Vec<((usize, usize, bool), usize, &DenseLayer)> = Vec::new();
+  for l in layers {
+    match counts.iter_mut().find(|(k, _, _)| *k == key(l)) {
+      Some(entry) => entry.1 += 1,
+      None => counts.push((key(l), 1, l)),
+    }
+  }
+  let best = counts.iter().map(|(_, c, _)| *c).max()?;
+  counts.into_iter().find(|(_, c, _)| *c == best).map(|(_, _, l)| l)
 }
 
 fn plan_with(net: &Network, k: usize, opts: &PlanOptions) -> Result<Plan> {
@@ -337,13 +407,43 @@ mod tests {
   fn layers_per_step_does_not_depend_on_depth() {
     for mode in [WeightMode::Public, WeightMode::Private] {
       for width in [16, 64] {
-        let k = |depth| {
-          let p = plan(&narrow(depth, width, mode), &PlanOptions::default()).unwrap();
-          p.segments[0].layers_per_step()
-        };
+        let k = |depth| auto_layers_per_step(&narrow(depth, width, mode), &PlanOptions::default()).unwrap();
         assert_eq!(k(16), k(512), "width {width}, {mode:?}");
+        // The deep network's main segment uses it, within the step budget (one layer may
+        // exceed it alone).
+        let p = plan(&narrow(512, width, mode), &PlanOptions::default()).unwrap();
+        let main = p.segments.iter().max_by_key(|s| s.num_steps).unwrap();
+        assert_eq!(main.layers_per_step(), k(512));
+        let one = Segment { num_steps: 1, ..main.clone() };
+        assert!(
+          k(512) == 1 || estimate_constraints(&one) + NOVA_STEP_COST <= MAX_STEP_CONSTRAINTS,
+          "width {width}, {mode:?}: k {} estimate {}",
+          k(512),
+          estimate_constraints(&one)
+        );
       }
     }
+  }
+
+  #[test]
+  fn narrow_layers_share_a_step_and_wide_ones_do_not() {
+    let auto = |depth, width| {
+      auto_layers_per_step(&narrow(depth, width, WeightMode::Public), &PlanOptions::default())
+        .unwrap()
+    };
+    let (k16, k64, k512) = (auto(64, 16), auto(64, 64), auto(4, 512));
+    eprintln!("layers per step: width 16 -> {k16}, 64 -> {k64}, 512 -> {k512}");
+    assert!(k16 >= k64 && k64 > k512 && k512 >= 1, "{k16} {k64} {k512}");
+  }
+
+  #[test]
+  fn cost_model_trades_nova_overhead_against_compression() {
+    // Few constraints per layer: more layers per step pays until compression grows.
+    assert!(estimated_prove_s(32, 24_000, 2) < estimated_prove_s(8, 16_000, 2));
+    assert!(estimated_prove_s(32, 24_000, 2) < estimated_prove_s(64, 36_000, 2));
+    // Crossing a power of two costs compression time, once per segment.
+    assert!(estimated_prove_s(4, 32_000, 2) < estimated_prove_s(4, 33_000, 2));
+    assert!(estimated_prove_s(4, 33_000, 2) < estimated_prove_s(4, 33_000, 3));
   }
 
   #[test]
