@@ -7,6 +7,8 @@ Python runs inside the prover's step loop.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import os
 import secrets
 import threading
@@ -72,6 +74,20 @@ class VerifierKey:
     commitment: bytes
     input_scale: float
     output_scale: float
+
+    @functools.cached_property
+    def _prepared(self) -> Any:
+        """The native verifier with the segment keys decoded, made on first use and kept: a
+        key object verifies its second and later proofs without decoding again."""
+        return _native().PreparedVerifier(self.data)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The prepared verifier is native and rebuilt on demand; it is not pickled.
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
 
     @classmethod
     def _from_native(cls, data: bytes, input_scale: float, output_scale: float) -> VerifierKey:
@@ -580,7 +596,7 @@ def verify(
     vk = key.verifier_key if isinstance(key, CompiledModel) else key
     if not isinstance(vk, VerifierKey):
         raise InputError(f"expected a verifier key or model, got {type(key).__name__}")
-    _native().verify(vk.data, proof.data)
+    vk._prepared.verify(proof.data)
     for label, claim, actual in (("input", expected_input, proof.input),
                                  ("output", expected_output, proof.output)):
         if claim is not None:

@@ -6,6 +6,7 @@ once per module and the rejection tests tamper with copies of those proofs.
 
 from __future__ import annotations
 
+import pickle
 import struct
 from pathlib import Path
 
@@ -91,6 +92,23 @@ def test_round_trips_through_bytes(public: tuple[CompiledModel, Proof]) -> None:
     vk = VerifierKey.from_bytes(model.verifier_key.to_bytes())
     folding.verify(proof.to_bytes(), vk.to_bytes())
     folding.verify(Proof.from_bytes(proof.to_bytes()), model2)
+
+
+def test_a_key_keeps_its_decoded_verifier_and_still_rejects(
+        public: tuple[CompiledModel, Proof]) -> None:
+    model, proof = public
+    vk = VerifierKey.from_bytes(model.verifier_key.to_bytes())
+    folding.verify(proof, vk)
+    prepared = vk._prepared
+    folding.verify(proof, vk)
+    assert vk._prepared is prepared, "the decoded keys are reused"
+    start_in, _ = _native_offsets(proof)
+    with pytest.raises(VerificationError):
+        folding.verify(_bumped(proof, start_in), vk)
+    # The native verifier is not pickled; a copy rebuilds it and verifies the same way.
+    copy = pickle.loads(pickle.dumps(vk))
+    assert copy == vk and "_prepared" not in copy.__dict__
+    folding.verify(proof, copy)
 
 
 def test_private_weights_prove_and_verify(private: tuple[CompiledModel, Proof]) -> None:

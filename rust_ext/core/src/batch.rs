@@ -10,7 +10,7 @@ use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use crate::engine::Fr;
+use crate::engine::{CompressedVk, Fr};
 use crate::error::{FoldError, Result};
 use crate::hash;
 use crate::keys;
@@ -18,7 +18,7 @@ use crate::model::{forward, Network, WeightMode};
 use crate::plan::{segment_circuit, Segment};
 use crate::proof::{ProofBundle, SegmentKey, VerifierKeyBundle, PROOF_FORMAT, VK_FORMAT};
 use crate::prover::{prove_segment, stage, vk_bytes, Progress, ProveStats};
-use crate::verifier::{check_claimed_range, decode_state, verify_segment};
+use crate::verifier::{check_claimed_range, decode_state, segment_key, verify_segment};
 
 /// Largest number of inputs per step.
 pub const MAX_ITEMS_PER_STEP: usize = 4096;
@@ -134,8 +134,13 @@ pub fn prove(
 }
 
 /// Checks a batch proof against a batch verifier key (called by [`crate::verifier::verify`]).
-pub fn verify(vk: &VerifierKeyBundle, proof: &ProofBundle) -> Result<()> {
-  if proof.model_commitment != vk.commitment() {
+pub(crate) fn verify(
+  vk: &VerifierKeyBundle,
+  keys: Option<&[CompressedVk]>,
+  commitment: [u8; 32],
+  proof: &ProofBundle,
+) -> Result<()> {
+  if proof.model_commitment != commitment {
     return Err(FoldError::ModelMismatch {
       reason: "the proof is for a different model (model commitments differ)".into(),
     });
@@ -159,8 +164,8 @@ pub fn verify(vk: &VerifierKeyBundle, proof: &ProofBundle) -> Result<()> {
     )));
   }
   check_claimed_range(vk.act_bits, &proof.input, &proof.output)?;
-  let (sp, sk) = match (proof.segments.as_slice(), vk.segments.as_slice()) {
-    ([sp], [sk]) => (sp, sk),
+  let sp = match (proof.segments.as_slice(), vk.segments.as_slice()) {
+    ([sp], [_]) => sp,
     _ => return Err(FoldError::invalid("a batch proof and its key have exactly one segment")),
   };
   let steps = (count / items) as u64;
@@ -175,7 +180,8 @@ pub fn verify(vk: &VerifierKeyBundle, proof: &ProofBundle) -> Result<()> {
   if decode_state("batch start state", &sp.z0)? != z0 {
     return Err(FoldError::invalid("the batch does not start from the initial state"));
   }
-  let zn = verify_segment(0, sp, &sk.vk, &z0)?;
+  let key = segment_key(keys, vk, 0)?;
+  let zn = verify_segment(0, sp, &key, &z0)?;
   if zn[0] != Fr::from(steps) {
     return Err(FoldError::invalid("the proof does not cover every step"));
   }

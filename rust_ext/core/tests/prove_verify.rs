@@ -4,8 +4,25 @@ use folding_core::model::{DenseLayer, Network, Settings, WeightMode};
 use folding_core::plan::{plan, PlanOptions};
 use folding_core::proof::{ProofBundle, VerifierKeyBundle};
 use folding_core::prover::{prove, Progress};
-use folding_core::verifier::verify;
+use folding_core::verifier::{self, PreparedVerifier};
 use folding_core::FoldError;
+
+/// Verifies both ways, one-shot and with prepared keys, and requires the same verdict and
+/// reason from both (a key that does not decode must fail one-shot too); every accept/reject case below thereby covers both paths.
+fn verify(vk: &VerifierKeyBundle, proof: &ProofBundle) -> Result<(), FoldError> {
+  let once = verifier::verify(vk, proof);
+  let Ok(prepared) = PreparedVerifier::new(vk.clone()) else {
+    assert!(once.is_err(), "a key that does not decode verified a proof");
+    return once;
+  };
+  let prepared = prepared.verify(proof);
+  assert_eq!(
+    once.as_ref().map_err(|e| e.to_string()),
+    prepared.as_ref().map_err(|e| e.to_string()),
+    "one-shot and prepared verification disagree"
+  );
+  once
+}
 
 const ST: Settings = Settings {
   act_bits: 8,
@@ -18,7 +35,9 @@ fn layer(seed: i64, n_in: usize, n_out: usize, relu: bool) -> DenseLayer {
     n_in,
     n_out,
     relu,
-    weight: (0..(n_in * n_out) as i64).map(|k| ((k * 5 + seed * 13) % 7) - 3).collect(),
+    weight: (0..(n_in * n_out) as i64)
+      .map(|k| ((k * 5 + seed * 13) % 7) - 3)
+      .collect(),
     bias: (0..n_out as i64).map(|j| (j * 5 + seed) % 11 - 5).collect(),
   }
 }
@@ -84,7 +103,10 @@ fn public_and_private_proofs_verify_and_tampering_is_rejected() {
       let s = &mut bad.segments[1].snark;
       let p = pos % s.len();
       s[p] ^= 0x5a;
-      assert!(verify(&vk, &bad).is_err(), "flipped byte {p} must be rejected");
+      assert!(
+        verify(&vk, &bad).is_err(),
+        "flipped byte {p} must be rejected"
+      );
     }
 
     // reordered and dropped segments
@@ -109,7 +131,10 @@ fn proof_for_another_model_is_rejected() {
   let b = network(WeightMode::Public, 1, 2);
   let (pa, vka) = run(&a, &[1, 2, 3]);
   let (pb, vkb) = run(&b, &[1, 2, 3]);
-  assert!(matches!(verify(&vka, &pb), Err(FoldError::ModelMismatch { .. })));
+  assert!(matches!(
+    verify(&vka, &pb),
+    Err(FoldError::ModelMismatch { .. })
+  ));
   // a proof relabelled with the other model's commitment still fails cryptographically
   let mut forged = pb.clone();
   forged.model_commitment = pa.model_commitment;
@@ -126,13 +151,21 @@ fn batch_proofs_verify_and_tampered_swapped_truncated_or_foreign_ones_are_reject
   use folding_core::batch;
   use folding_core::model::forward;
   let n = network(WeightMode::Public, 1, 3);
-  let xs: Vec<Vec<i64>> = (0..5).map(|t| vec![t * 37 - 90, 60 - t * 25, (t * 53) % 100 - 50]).collect();
+  let xs: Vec<Vec<i64>> = (0..5)
+    .map(|t| vec![t * 37 - 90, 60 - t * 25, (t * 53) % 100 - 50])
+    .collect();
   let items = 2;
   let (proof, vk, stats) = batch::prove(&n, items, &xs, None, &Progress::default()).unwrap();
-  assert_eq!(stats.segments[0].steps, 3, "5 inputs, 2 per step: padded to 6");
+  assert_eq!(
+    stats.segments[0].steps, 3,
+    "5 inputs, 2 per step: padded to 6"
+  );
   assert_eq!(proof.input.len(), 6 * 3);
   for (t, x) in xs.iter().enumerate() {
-    assert_eq!(&proof.output[t * 2..t * 2 + 2], forward(&n, x).unwrap().last().unwrap().as_slice());
+    assert_eq!(
+      &proof.output[t * 2..t * 2 + 2],
+      forward(&n, x).unwrap().last().unwrap().as_slice()
+    );
   }
   verify(&vk, &proof).unwrap();
   let vk2 = VerifierKeyBundle::from_bytes(&vk.to_bytes()).unwrap();
@@ -143,7 +176,13 @@ fn batch_proofs_verify_and_tampered_swapped_truncated_or_foreign_ones_are_reject
 
   let rejects = |bad: &ProofBundle, what: &str| {
     let e = verify(&vk, bad).expect_err(what);
-    assert!(matches!(e, FoldError::InvalidProof { .. } | FoldError::ModelMismatch { .. }), "{what}: {e}");
+    assert!(
+      matches!(
+        e,
+        FoldError::InvalidProof { .. } | FoldError::ModelMismatch { .. }
+      ),
+      "{what}: {e}"
+    );
   };
   let mut bad = proof.clone();
   bad.output[7] += 1;
@@ -185,14 +224,24 @@ fn batch_proofs_verify_and_tampered_swapped_truncated_or_foreign_ones_are_reject
   rejects(&bad, "an output aliasing the true one under packing");
 
   // foreign: a single-inference proof against the batch key, and the other way round
-  let p = plan(&n, &PlanOptions { layers_per_step: Some(1), ..Default::default() }).unwrap();
+  let p = plan(
+    &n,
+    &PlanOptions {
+      layers_per_step: Some(1),
+      ..Default::default()
+    },
+  )
+  .unwrap();
   let (single, single_vk, _) = prove(&n, &p, &xs[0], None, &Progress::default()).unwrap();
   assert!(verify(&vk, &single).is_err());
   assert!(verify(&single_vk, &proof).is_err());
   // a batch proof of another model
   let m = network(WeightMode::Public, 1, 4);
   let (foreign, _, _) = batch::prove(&m, items, &xs, None, &Progress::default()).unwrap();
-  assert!(matches!(verify(&vk, &foreign), Err(FoldError::ModelMismatch { .. })));
+  assert!(matches!(
+    verify(&vk, &foreign),
+    Err(FoldError::ModelMismatch { .. })
+  ));
   let mut relabelled = foreign.clone();
   relabelled.model_commitment = proof.model_commitment;
   rejects(&relabelled, "another model's batch proof relabelled");

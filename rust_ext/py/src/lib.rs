@@ -322,6 +322,32 @@ fn verify(py: Python<'_>, verifier_key: Vec<u8>, proof: Vec<u8>) -> PyResult<()>
   })
 }
 
+/// A verifier key with its segment keys decoded once (decoding is most of a cold
+/// verification); keep one per model to check many proofs.
+#[pyclass(module = "folding._native", frozen)]
+struct PreparedVerifier {
+  inner: Arc<verifier::PreparedVerifier>,
+}
+
+#[pymethods]
+impl PreparedVerifier {
+  #[new]
+  fn new(py: Python<'_>, verifier_key: Vec<u8>) -> PyResult<Self> {
+    let inner = run(py, move || {
+      verifier::PreparedVerifier::new(VerifierKeyBundle::from_bytes(&verifier_key)?)
+    })?;
+    Ok(PreparedVerifier {
+      inner: Arc::new(inner),
+    })
+  }
+
+  /// Checks an encoded proof; raises with the failed check on rejection.
+  fn verify(&self, py: Python<'_>, proof: Vec<u8>) -> PyResult<()> {
+    let inner = self.inner.clone();
+    run(py, move || inner.verify(&ProofBundle::from_bytes(&proof)?))
+  }
+}
+
 /// The model commitment (32 bytes) of an encoded verifier key.
 #[pyfunction]
 fn model_commitment<'py>(py: Python<'py>, verifier_key: Vec<u8>) -> PyResult<Bound<'py, PyBytes>> {
@@ -364,6 +390,7 @@ fn verifier_key_info<'py>(py: Python<'py>, verifier_key: Vec<u8>) -> PyResult<Bo
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
   m.add_class::<Progress>()?;
   m.add_class::<NativeModel>()?;
+  m.add_class::<PreparedVerifier>()?;
   m.add_function(wrap_pyfunction!(verify, m)?)?;
   m.add_function(wrap_pyfunction!(model_commitment, m)?)?;
   m.add_function(wrap_pyfunction!(proof_info, m)?)?;
