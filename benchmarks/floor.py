@@ -5,6 +5,7 @@ witness synthesis, the cross term's matrix-vector products, constraints and nonz
 family).
 
     python benchmarks/floor.py w16-d512 depth-500 --out benchmarks/out/floor.json
+    python benchmarks/floor.py w16-d512 --private --out benchmarks/out/floor-private.json
 """
 
 from __future__ import annotations
@@ -32,9 +33,9 @@ CASES = {
 }
 
 
-def measure(case: str, cache: str) -> dict[str, Any]:
+def measure(case: str, cache: str, private: bool = False) -> dict[str, Any]:
     """Compile, prove once and profile one case; returns its record."""
-    model = folding.compile(CASES[case](), cache_dir=cache)
+    model = folding.compile(CASES[case](), cache_dir=cache, private_weights=private)
     q = model.quantized
     x = np.random.default_rng(1).uniform(-1, 1, q.input_dim)
     start = time.perf_counter()
@@ -48,12 +49,13 @@ def measure(case: str, cache: str) -> dict[str, Any]:
         rows.append({**seg, "fold_ms_per_step": step_ms,
                      "fold_over_floor": step_ms / seg["floor_ms"],
                      "compress_s": stats["compress_s"]})
-    return {"case": case, "prove_s": prove_s, "segments": rows}
+    return {"case": case, "mode": "private" if private else "public", "prove_s": prove_s,
+            "segments": rows}
 
 
 def print_record(r: dict[str, Any]) -> None:
     """A readable summary of one case."""
-    print(f"## {r['case']}: prove {r['prove_s']:.1f} s")
+    print(f"## {r['case']} ({r['mode']} weights): prove {r['prove_s']:.1f} s")
     for s in r["segments"]:
         print(f"segment {s['segment']}: {s['steps']} steps x {s['layers_per_step']} layers; "
               f"primary {s['primary_constraints']} constraints ({s['step_constraints']} ours, "
@@ -70,13 +72,14 @@ def print_record(r: dict[str, Any]) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("cases", nargs="+", choices=sorted(CASES))
+    ap.add_argument("--private", action="store_true", help="private weights (hash chain)")
     ap.add_argument("--out", default="benchmarks/out/floor.json")
     ap.add_argument("--cache", default=None, help="parameter cache (default: a fresh temp dir)")
     args = ap.parse_args(argv)
     cache = args.cache or tempfile.mkdtemp(prefix="folding-floor-")
     records = []
     for case in args.cases:
-        r = measure(case, cache)
+        r = measure(case, cache, args.private)
         print_record(r)
         records.append(r)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

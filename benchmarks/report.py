@@ -98,14 +98,14 @@ def _table_row(r: dict[str, Any]) -> list[str]:
         _num(r.get("witness_s"), ".2g"), _num(r.get("fold_s"), ".2f"),
         _num(r.get("compress_s"), ".2f"), _num(r.get("prove_peak_rss_mib"), ".0f"),
         _num(r["proof_bytes"] / 1024 if r.get("proof_bytes") else None, ".1f"),
-        _num(r.get("verify_ms"), ".0f"), native,
+        _num(r.get("verify_ms"), ".0f"), _num(r.get("verify_warm_ms"), ".0f"), native,
         "—" if top1 is None else f"{top1:.1%}", _num(r.get("max_abs_logit_error"), ".3g"),
     ]
 
 
 HEADER = ["model", "mode", "params", "layers", "segments", "steps", "layers/step",
           "max constraints/step", "compile (setup) s", "prove s", "witness s", "fold s",
-          "compress s", "peak RSS MiB (prove)", "proof KiB", "verify ms",
+          "compress s", "peak RSS MiB (prove)", "proof KiB", "verify ms", "verify warm ms",
           "native ms (float / int)", "top-1 agreement", "max logit error"]
 
 

@@ -1,0 +1,28 @@
+"""The benchmark runner end to end on its smallest case, so a change to what the prover
+reports cannot silently break `benchmarks/run.py` (it runs children and parses their JSON)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_run_py_records_a_small_case(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    md = tmp_path / "B.md"
+    md.write_text("# B\n\n<!-- results:start -->\n<!-- results:end -->\n")
+    done = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "run.py"), "--only", "w16-d4",
+         "--modes", "public", "--out", str(out), "--update-md", str(md), "--timeout", "600"],
+        cwd=REPO, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    records = json.loads((out / "results.json").read_text())["results"]
+    (r,) = records
+    assert r["status"] == "ok" and r["case"] == "w16-d4" and r["mode"] == "public"
+    assert r["prove_s"] > 0 and r["verify_ms"] > 0 and r["verify_warm_ms"] > 0
+    assert r["segment_stats"] and all(s["steps"] >= 1 for s in r["segment_stats"])
+    assert "| w16-d4 | public |" in md.read_text()
