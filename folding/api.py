@@ -480,7 +480,7 @@ def prove(
             raise InputError(f"prove takes one input vector, got shape {x_q.shape}")
     expected = predict_int(q, x_q)  # the specification; raises RangeError naming the layer
 
-    data, _vk, stats = _run_prover(
+    data, stats = _run_prover(
         lambda handle: compiled.native().prove([int(v) for v in x_q], _cache(cache_dir), handle),
         len(compiled.segments), progress, poll_interval)
     proof = Proof._from_native(bytes(data), q.output_scale, dict(stats))

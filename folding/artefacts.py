@@ -63,13 +63,16 @@ def pack(kind: Kind, header: Mapping[str, Any], sections: Mapping[str, bytes]) -
 
 
 class _Reader:
-    def __init__(self, data: bytes, what: str) -> None:
+    """Reads a memoryview without copying it; `take` copies out only what it returns (keys
+    of deep models are tens of MB, and every copy shows in the prover's peak memory)."""
+
+    def __init__(self, data: memoryview, what: str) -> None:
         self.data, self.pos, self.what = data, 0, what
 
     def take(self, n: int) -> bytes:
         if n < 0 or self.pos + n > len(self.data):
             raise ArtefactError(f"{self.what} is truncated")
-        out = self.data[self.pos:self.pos + n]
+        out = bytes(self.data[self.pos:self.pos + n])
         self.pos += n
         return out
 
@@ -95,8 +98,8 @@ def unpack(data: bytes, expected: Kind) -> tuple[dict[str, Any], dict[str, bytes
     what = expected.name.lower().replace("_", " ")
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise ArtefactError(f"{what}: expected bytes, got {type(data).__name__}")
-    data = bytes(data)
-    if len(data) < len(MAGIC) or data[:len(MAGIC)] != MAGIC:
+    data = memoryview(data).cast("B")
+    if len(data) < len(MAGIC) or bytes(data[:len(MAGIC)]) != MAGIC:
         raise ArtefactError(f"not a folding artefact (expected a {what})")
     if len(data) < len(MAGIC) + 7 + _DIGEST:
         raise ArtefactError(f"{what} is truncated")
@@ -108,7 +111,7 @@ def unpack(data: bytes, expected: Kind) -> tuple[dict[str, Any], dict[str, bytes
             f"{what} uses container format {version}; this library (folding {__version__}) "
             f"reads format {FORMAT_VERSION}"
         )
-    if hashlib.sha256(data[:-_DIGEST]).digest() != data[-_DIGEST:]:
+    if hashlib.sha256(data[:-_DIGEST]).digest() != bytes(data[-_DIGEST:]):
         raise ArtefactError(f"{what} is corrupt or truncated (checksum mismatch)")
     if kind != expected:
         found = Kind(kind).name.lower() if kind in Kind._value2member_map_ else str(kind)

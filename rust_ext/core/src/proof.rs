@@ -89,7 +89,11 @@ impl VerifierKeyBundle {
   pub fn commitment(&self) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(b"folding/model-commitment/v1");
-    h.update(encode(VK_MAGIC, self));
+    // The encoding is hashed as it is written: keys of deep models are tens of MB, and a
+    // copy here shows in the peak memory of every process that loads a model.
+    h.update(VK_MAGIC);
+    bincode::serde::encode_into_std_write(self, &mut HashWriter(&mut h), config())
+      .expect("hashing cannot fail");
     h.finalize().into()
   }
 
@@ -152,6 +156,19 @@ pub fn from_slice<T: DeserializeOwned>(what: &str, bytes: &[u8]) -> Result<T> {
     )));
   }
   Ok(value)
+}
+
+/// An `io::Write` that feeds a SHA-256.
+struct HashWriter<'a>(&'a mut Sha256);
+
+impl std::io::Write for HashWriter<'_> {
+  fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+    self.0.update(buf);
+    Ok(buf.len())
+  }
+  fn flush(&mut self) -> std::io::Result<()> {
+    Ok(())
+  }
 }
 
 fn encode<T: Serialize>(magic: &[u8; 8], value: &T) -> Vec<u8> {

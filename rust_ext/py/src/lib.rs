@@ -203,17 +203,17 @@ impl NativeModel {
     x: Vec<i64>,
     cache_dir: Option<PathBuf>,
     progress: Option<&Progress>,
-  ) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyBytes>, Bound<'py, PyDict>)> {
+  ) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyDict>)> {
+    // The verifier key the prover derives is dropped here: the compiled model has it, the
+    // proof names its commitment, and copying tens of MB of key into Python showed in the
+    // prover's peak memory.
     let handle = progress.map(|p| p.inner.clone()).unwrap_or_default();
-    let (proof, vk, stats) = run(py, || {
-      prover::prove(&self.net, &self.plan, &x, cache_dir.as_deref(), &handle)
+    let (proof, stats) = run(py, || {
+      let (proof, _vk, stats) = prover::prove(&self.net, &self.plan, &x, cache_dir.as_deref(), &handle)?;
+      Ok((proof.to_bytes(), stats))
     })?;
     let d = stats_dict(py, &stats)?;
-    Ok((
-      PyBytes::new(py, &proof.to_bytes()),
-      PyBytes::new(py, &vk.to_bytes()),
-      d,
-    ))
+    Ok((PyBytes::new(py, &proof), d))
   }
 
   /// Sets up (or loads) the batch step's keys for `items` inputs per step; returns the
@@ -373,10 +373,14 @@ fn proof_info<'py>(py: Python<'py>, proof: Vec<u8>) -> PyResult<Bound<'py, PyDic
 
 /// Public contents of an encoded verifier key.
 #[pyfunction]
-fn verifier_key_info<'py>(py: Python<'py>, verifier_key: Vec<u8>) -> PyResult<Bound<'py, PyDict>> {
-  let vk = run(py, move || VerifierKeyBundle::from_bytes(&verifier_key))?;
+fn verifier_key_info<'py>(py: Python<'py>, verifier_key: &[u8]) -> PyResult<Bound<'py, PyDict>> {
+  let (vk, commitment) = run(py, move || {
+    let vk = VerifierKeyBundle::from_bytes(verifier_key)?;
+    let commitment = vk.commitment();
+    Ok((vk, commitment))
+  })?;
   let d = PyDict::new(py);
-  d.set_item("model_commitment", PyBytes::new(py, &vk.commitment()))?;
+  d.set_item("model_commitment", PyBytes::new(py, &commitment))?;
   d.set_item("act_bits", vk.act_bits)?;
   d.set_item("private", vk.mode == WeightMode::Private)?;
   d.set_item("input_dim", vk.input_dim)?;
