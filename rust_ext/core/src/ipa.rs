@@ -11,7 +11,9 @@
 //!
 //! Soundness does not depend on this code: `verify` is nova-snark's, unchanged, and a wrong
 //! prover can only produce proofs that fail it. Tests check that the argument is byte-equal
-//! to nova-snark's own prover on the same transcript.
+//! to nova-snark's own prover on the same transcript. The upstream argument and prover key
+//! have private fields, so they are built and read through serde mirrors of their layout;
+//! nova-snark is pinned (`=0.76.0`), and those tests fail if the layout ever changes.
 use std::marker::PhantomData;
 
 use ff::Field;

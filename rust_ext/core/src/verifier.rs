@@ -47,8 +47,7 @@ pub(crate) fn check_claimed_range(act_bits: u32, input: &[i64], output: &[i64]) 
 
 /// Decodes segment `si`'s compressed-SNARK key.
 fn decode_key(si: usize, key: &[u8]) -> Result<CompressedVk> {
-  from_slice("segment verifier key", key)
-    .map_err(|e| FoldError::invalid(format!("segment {si}: malformed verifier key ({e})")))
+  from_slice(&format!("segment {si} verifier key"), key)
 }
 
 /// Every segment's compressed-SNARK key, decoded in parallel.
