@@ -181,7 +181,7 @@ impl Network {
       let b_lim = self.settings.bias_bound();
       if let Some(j) = layer.bias.iter().position(|b| (*b as i128).abs() >= b_lim) {
         return Err(FoldError::model(format!(
-          "layer {l}: bias [{j}] = {} exceeds 2^(shift + act_bits)",
+          "layer {l}: bias [{j}] = {} is not below 2^(shift + act_bits) in magnitude",
           layer.bias[j]
         )));
       }
