@@ -386,37 +386,22 @@ mod tests {
 
   #[test]
   fn wrong_lengths_are_errors() {
+    type F = <E1 as Engine>::Scalar;
     let ck = CommitmentEngine::<E1>::setup(b"fast-ipa-test", 4).unwrap();
     let (pk, _) = FastIpa::<E1>::setup(&ck).unwrap();
-    let comm = CommitmentEngine::<E1>::commit(
-      &ck,
-      &[<E1 as Engine>::Scalar::ONE; 4],
-      &<E1 as Engine>::Scalar::ZERO,
+    let comm = CommitmentEngine::<E1>::commit(&ck, &[F::ONE; 4], &F::ZERO);
+    let prove = |poly_len: usize, vars: usize| {
+      let mut t = <E1 as Engine>::TE::new(b"t");
+      let (poly, point) = (vec![F::ONE; poly_len], vec![F::ONE; vars]);
+      FastIpa::<E1>::prove(&ck, &pk, &mut t, &comm, &poly, &point, &F::ONE)
+    };
+    assert!(
+      prove(3, 2).is_err(),
+      "polynomial shorter than the point's hypercube"
     );
-    let mut t = <E1 as Engine>::TE::new(b"t");
-    let point = vec![<E1 as Engine>::Scalar::ONE; 2];
-    let poly = vec![<E1 as Engine>::Scalar::ONE; 3];
-    assert!(FastIpa::<E1>::prove(
-      &ck,
-      &pk,
-      &mut t,
-      &comm,
-      &poly,
-      &point,
-      &<E1 as Engine>::Scalar::ONE
-    )
-    .is_err());
-    let point = vec![<E1 as Engine>::Scalar::ONE; 3];
-    let poly = vec![<E1 as Engine>::Scalar::ONE; 8];
-    assert!(FastIpa::<E1>::prove(
-      &ck,
-      &pk,
-      &mut t,
-      &comm,
-      &poly,
-      &point,
-      &<E1 as Engine>::Scalar::ONE
-    )
-    .is_err());
+    assert!(
+      prove(8, 3).is_err(),
+      "more generators needed than the key has"
+    );
   }
 }

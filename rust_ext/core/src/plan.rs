@@ -138,8 +138,12 @@ pub fn auto_layers_per_step(net: &Network, opts: &PlanOptions) -> Result<usize> 
   };
   let mut best = (1, estimated_prove_s(1, step_constraints(1), segments(1)));
   let mut k = 2;
-  while k <= MAX_AUTO_LAYERS_PER_STEP && step_constraints(k) <= MAX_STEP_CONSTRAINTS {
-    let cost = estimated_prove_s(k, step_constraints(k), segments(k));
+  while k <= MAX_AUTO_LAYERS_PER_STEP {
+    let constraints = step_constraints(k);
+    if constraints > MAX_STEP_CONSTRAINTS {
+      break;
+    }
+    let cost = estimated_prove_s(k, constraints, segments(k));
     if cost < best.1 {
       best = (k, cost);
     }

@@ -31,9 +31,9 @@ use crate::circuit::FoldStep;
 use crate::engine::{Fr, E1, E2};
 use crate::error::{FoldError, Result};
 use crate::keys;
-use crate::model::{forward, Network, WeightMode};
+use crate::model::{forward, Network};
 use crate::plan::{segment_circuit, Plan};
-use crate::prover::initial_state;
+use crate::prover::{initial_state, step_witness};
 
 /// Constraints, nonzeros and advice variables of one constraint family.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -257,7 +257,7 @@ fn bases<E: Engine>(n: usize) -> Vec<<E::GE as DlogGroup>::AffineGroupElement>
 where
   E::GE: DlogGroupExt,
 {
-  let g = E::GE::from_label(b"folding/profile", 1)[0].clone();
+  let g = E::GE::from_label(b"folding/profile", 1)[0];
   let g = <E::GE as DlogGroup>::group(&g);
   let mut acc = g;
   (0..n)
@@ -306,15 +306,10 @@ pub fn profile(net: &Network, plan: &Plan, x: &[i64], cache_dir: Option<&Path>, 
     // one real step: the segment's first, on the activations the forward pass gives it
     let first = seg.step_layers(0).start;
     let input = if first == 0 { x.to_vec() } else { acts[first - 1].clone() };
-    let layers: Vec<_> = seg.step_layers(0).map(|l| &net.layers[l]).collect();
-    let salts = match net.mode {
-      WeightMode::Public => &[][..],
-      WeightMode::Private => &net.salts[seg.step_layers(0)],
-    };
     let mut z = initial_state(net.mode, net.settings.act_bits, &input);
     z[0] = Fr::from(seg.first_step);
     let synth = |cs: &mut SatisfyingAssignment<E1>| -> Result<()> {
-      let (w, _) = circuit.witness(0, &input, &layers, salts, first)?;
+      let (w, _) = step_witness(net, seg, &circuit, 0, &input)?;
       let step = FoldStep {
         segment: circuit.clone(),
         witness: Some(Arc::new(w)),
@@ -392,7 +387,7 @@ pub fn profile(net: &Network, plan: &Plan, x: &[i64], cache_dir: Option<&Path>, 
 #[cfg(test)]
 mod tests {
   use super::*;
-  use crate::model::{DenseLayer, Settings};
+  use crate::model::{DenseLayer, Settings, WeightMode};
   use crate::plan::{plan, PlanOptions};
 
   fn net(mode: WeightMode) -> Network {

@@ -144,6 +144,24 @@ impl ProveStats {
   }
 }
 
+/// The witness of local step `k` of `seg` on input activations `x`, with the step's output
+/// activations: the step's layers and (private weights) their salts.
+pub(crate) fn step_witness(
+  net: &Network,
+  seg: &Segment,
+  circuit: &SegmentCircuit<Fr>,
+  k: usize,
+  x: &[i64],
+) -> Result<(StepWitness<Fr>, Vec<i64>)> {
+  let range = seg.step_layers(k);
+  let layers: Vec<_> = net.layers[range.clone()].iter().collect();
+  let salts = match net.mode {
+    WeightMode::Public => &[][..],
+    WeightMode::Private => &net.salts[range.clone()],
+  };
+  circuit.witness(k, x, &layers, salts, range.start)
+}
+
 /// Folds the steps of one segment from state `z0`, the witness of local step `k` coming from
 /// `witness(k)` just before it is folded, then compresses. Returns the segment's proof, its
 /// end state and its sizes and times.
@@ -235,12 +253,7 @@ pub fn prove(
     stats.setup_s += t.elapsed().as_secs_f64();
     stats.cached_segments += keys.from_cache as u64;
     let (proof, zn, seg_stats) = prove_segment(&keys, seg, &circuit, z.clone(), progress, |k| {
-      let layers: Vec<_> = seg.step_layers(k).map(|l| &net.layers[l]).collect();
-      let salts = match net.mode {
-        WeightMode::Public => &[][..],
-        WeightMode::Private => &net.salts[seg.step_layers(k)],
-      };
-      let (w, out) = circuit.witness(k, &act, &layers, salts, seg.step_layers(k).start)?;
+      let (w, out) = step_witness(net, seg, &circuit, k, &act)?;
       act = out;
       Ok(w)
     })?;

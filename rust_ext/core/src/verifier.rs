@@ -132,11 +132,6 @@ impl PreparedVerifier {
     })
   }
 
-  /// The key bundle.
-  pub fn bundle(&self) -> &VerifierKeyBundle {
-    &self.bundle
-  }
-
   /// Checks `proof`; the same checks as [`verify`].
   pub fn verify(&self, proof: &ProofBundle) -> Result<()> {
     verify_with(&self.bundle, Some(&self.keys), self.commitment, proof)
