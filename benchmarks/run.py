@@ -169,7 +169,7 @@ def _log(prefix: str, message: str) -> None:
 
 
 def _child_compile(case: Case, private: bool, work: Path, cache: str | None,
-                   out: dict[str, Any]) -> None:
+                   out: dict[str, Any], layers_per_step: int | None = None) -> None:
     """Writes the ONNX, compiles it, times native inference; leaves model.fold, x.npy."""
     import numpy as np
 
@@ -197,7 +197,8 @@ def _child_compile(case: Case, private: bool, work: Path, cache: str | None,
 
     _log("    ", "compile: import, quantize, plan, key setup")
     start = time.perf_counter()
-    compiled = folding.compile(data, private_weights=private, base_dir=work, cache_dir=cache)
+    compiled = folding.compile(data, private_weights=private, base_dir=work, cache_dir=cache,
+                               layers_per_step=layers_per_step)
     out["compile_s"] = time.perf_counter() - start
     out["compile_peak_rss_mib"] = _self_peak_mib()
     out["plan"] = [
@@ -303,15 +304,17 @@ def _child_prove(work: Path, cache: str | None, out: dict[str, Any]) -> None:
 
 
 def child_main(argv: Sequence[str]) -> int:
-    """Entry of a child process: ``--child {compile,prove} CASE MODE WORKDIR CACHE``."""
-    phase, name, mode, workdir, cache = argv
+    """Entry of a child process: ``--child {compile,prove} CASE MODE WORKDIR CACHE LPS``
+    (LPS: layers per step, ``-`` for the planner's choice)."""
+    phase, name, mode, workdir, cache, lps = argv
     out: dict[str, Any] = {"phase": phase, "pid": os.getpid()}
     work = Path(workdir)
     code = 0
     try:
         if phase == "compile":
             _child_compile(CASES_BY_NAME[name], mode == "private", work,
-                           None if cache == "-" else cache, out)
+                           None if cache == "-" else cache, out,
+                           None if lps == "-" else int(lps))
         else:
             _child_prove(work, None if cache == "-" else cache, out)
     except BaseException as exc:  # noqa: BLE001 - every failure is a result to record
@@ -420,6 +423,7 @@ def run_case(case: Case, mode: str, args: argparse.Namespace, label: str) -> dic
         "description": case.description, "status": "ok", "error": None,
         "date": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "warm_cache": bool(args.warm_cache),
+        "layers_per_step_requested": args.layers_per_step,
     }
     work = Path(tempfile.mkdtemp(prefix=f"folding-bench-{case.name}-{mode}-"))
     cache = str(args.cache_dir) if args.warm_cache else str(work / "params")
@@ -437,7 +441,9 @@ def run_case(case: Case, mode: str, args: argparse.Namespace, label: str) -> dic
                               error=f"timeout after {args.timeout:.0f} s (before {phase})")
                 break
             _log("", f"{label} {phase} ...")
-            child = run_child([*me, phase, case.name, mode, str(work), cache], budget, env=env)
+            lps = "-" if args.layers_per_step is None else str(args.layers_per_step)
+            child = run_child([*me, phase, case.name, mode, str(work), cache, lps], budget,
+                              env=env)
             record[f"{phase}_child_wall_s"] = child.wall_s
             record[f"{phase}_child_maxrss_mib"] = child.peak_rss_mib
             result_path = work / f"{phase}.json"
@@ -577,6 +583,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--ezkl", action="store_true",
                         help="also run EZKL (PyPI ezkl, local SRS) on the same ONNX and input "
                              "(public mode), in the same run")
+    parser.add_argument("--layers-per-step", type=int, default=None, metavar="K",
+                        help="fold K layers per step in every case (default: the planner's "
+                             "cost model); for comparisons at one step size")
     parser.add_argument("--list", action="store_true", help="list the cases and exit")
     return parser
 

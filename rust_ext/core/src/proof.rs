@@ -92,8 +92,7 @@ impl VerifierKeyBundle {
     // The encoding is hashed as it is written: keys of deep models are tens of MB, and a
     // copy here shows in the peak memory of every process that loads a model.
     h.update(VK_MAGIC);
-    bincode::serde::encode_into_std_write(self, &mut HashWriter(&mut h), config())
-      .expect("hashing cannot fail");
+    feed(&mut h, self);
     h.finalize().into()
   }
 
@@ -108,6 +107,65 @@ impl VerifierKeyBundle {
     check_version("verifier key", b.format, VK_FORMAT)?;
     Ok(b)
   }
+}
+
+/// The model commitment of a bundle built one segment key at a time, so a prover never holds
+/// every segment's key: the bytes hashed are exactly those of [`VerifierKeyBundle::to_bytes`]
+/// (tested), so the result equals [`VerifierKeyBundle::commitment`].
+pub struct CommitmentHasher {
+  hash: Sha256,
+  segments_left: u64,
+}
+
+impl CommitmentHasher {
+  /// Starts a bundle of `num_segments` segment keys with the fields that precede them.
+  pub fn new(
+    act_bits: u32,
+    mode: WeightMode,
+    input_dim: u64,
+    output_dim: u64,
+    num_segments: u64,
+  ) -> Self {
+    let mut hash = Sha256::new();
+    hash.update(b"folding/model-commitment/v1");
+    hash.update(VK_MAGIC);
+    // bincode encodes a struct as its fields in order and a sequence as its length then its
+    // elements, so the bundle's encoding is these pieces in turn.
+    feed(
+      &mut hash,
+      &(
+        VK_FORMAT,
+        act_bits,
+        mode,
+        input_dim,
+        output_dim,
+        num_segments,
+      ),
+    );
+    CommitmentHasher {
+      hash,
+      segments_left: num_segments,
+    }
+  }
+
+  /// Adds the next segment's key (a `&[u8]` encodes like the `Vec<u8>` of [`SegmentKey`]).
+  pub fn segment(&mut self, first_step: u64, num_steps: u64, vk: &[u8]) {
+    assert!(self.segments_left > 0, "more segment keys than announced");
+    self.segments_left -= 1;
+    feed(&mut self.hash, &(first_step, num_steps, vk));
+  }
+
+  /// Adds the fields that follow the segment keys and returns the commitment.
+  pub fn finish(mut self, model_hash: Option<[u8; 32]>, batch_items: u64) -> [u8; 32] {
+    assert_eq!(self.segments_left, 0, "fewer segment keys than announced");
+    feed(&mut self.hash, &(model_hash, batch_items));
+    self.hash.finalize().into()
+  }
+}
+
+fn feed<T: Serialize>(hash: &mut Sha256, value: &T) {
+  bincode::serde::encode_into_std_write(value, &mut HashWriter(hash), config())
+    .expect("hashing cannot fail");
 }
 
 impl ProofBundle {
@@ -182,4 +240,70 @@ fn decode<T: DeserializeOwned>(magic: &[u8; 8], what: &str, bytes: &[u8]) -> Res
     return Err(FoldError::artefact(format!("not a {what} (bad magic)")));
   }
   from_slice(what, &bytes[magic.len()..])
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  fn bundle(mode: WeightMode, model_hash: Option<[u8; 32]>, batch_items: u64) -> VerifierKeyBundle {
+    VerifierKeyBundle {
+      format: VK_FORMAT,
+      act_bits: 12,
+      mode,
+      input_dim: 784,
+      output_dim: 10,
+      segments: vec![
+        SegmentKey {
+          first_step: 0,
+          num_steps: 31,
+          vk: (0..1000u32).map(|i| i as u8).collect(),
+        },
+        SegmentKey {
+          first_step: 31,
+          num_steps: 1,
+          vk: vec![7; 3],
+        },
+      ],
+      model_hash,
+      batch_items,
+    }
+  }
+
+  fn streamed(b: &VerifierKeyBundle) -> [u8; 32] {
+    let mut h = CommitmentHasher::new(
+      b.act_bits,
+      b.mode,
+      b.input_dim,
+      b.output_dim,
+      b.segments.len() as u64,
+    );
+    for s in &b.segments {
+      h.segment(s.first_step, s.num_steps, &s.vk);
+    }
+    h.finish(b.model_hash, b.batch_items)
+  }
+
+  #[test]
+  fn streamed_commitment_hashes_the_encoding() {
+    for b in [
+      bundle(WeightMode::Public, None, 0),
+      bundle(WeightMode::Private, Some([9; 32]), 0),
+      bundle(WeightMode::Public, None, 16),
+    ] {
+      let mut whole = Sha256::new();
+      whole.update(b"folding/model-commitment/v1");
+      whole.update(b.to_bytes());
+      let whole: [u8; 32] = whole.finalize().into();
+      assert_eq!(b.commitment(), whole);
+      assert_eq!(streamed(&b), whole);
+    }
+    // Any field changes it.
+    let mut other = bundle(WeightMode::Public, None, 0);
+    other.segments[1].vk[2] ^= 1;
+    assert_ne!(
+      streamed(&other),
+      streamed(&bundle(WeightMode::Public, None, 0))
+    );
+  }
 }
