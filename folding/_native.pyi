@@ -42,7 +42,12 @@ class NativeModel:
     def forward(self, x: list[int]) -> list[list[int]]: ...
     def setup(self, cache_dir: str | None = None) -> bytes: ...
     def prove(
-        self, x: list[int], cache_dir: str | None = None, progress: Progress | None = None
+        self,
+        x: list[int],
+        cache_dir: str | None = None,
+        progress: Progress | None = None,
+        checkpoint: str | None = None,
+        checkpoint_every: int = 0,
     ) -> tuple[bytes, dict[str, Any]]: ...
     def setup_batch(self, items: int, cache_dir: str | None = None) -> bytes: ...
     def prove_batch(

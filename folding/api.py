@@ -404,9 +404,11 @@ def _load_model(model: CompiledModel | bytes) -> CompiledModel:
 
 
 def _run_prover(call: Callable[[Any], Any], segments: int,
-                progress: Callable[[ProgressInfo], None] | None, poll_interval: float) -> Any:
+                progress: Callable[[ProgressInfo], None] | None, poll_interval: float,
+                cancel: threading.Event | None = None) -> Any:
     """Runs ``call(handle)`` (a native prover, GIL released) on a worker thread and polls
-    its progress handle from this one; Ctrl-C here cancels the prover at its next step."""
+    its progress handle from this one; Ctrl-C here, or setting ``cancel``, cancels the prover
+    at its next step."""
     handle = _native().Progress()
     result: dict[str, Any] = {}
 
@@ -422,6 +424,8 @@ def _run_prover(call: Callable[[Any], Any], segments: int,
     try:
         while worker.is_alive():
             worker.join(poll_interval)
+            if cancel is not None and cancel.is_set():
+                handle.cancel()
             if progress is not None:
                 progress(ProgressInfo(stage=handle.stage, segment=int(handle.segment),
                                       segments=segments, steps_done=int(handle.steps_done),
@@ -444,6 +448,9 @@ def prove(
     cache_dir: str | os.PathLike[str] | None = None,
     progress: Callable[[ProgressInfo], None] | None = None,
     poll_interval: float = 0.2,
+    checkpoint: str | os.PathLike[str] | None = None,
+    checkpoint_every: int = 0,
+    cancel: threading.Event | None = None,
 ) -> Proof:
     """Proves one inference of ``model`` on ``x``.
 
@@ -455,13 +462,21 @@ def prove(
         cache_dir: Public-parameter cache (default: :func:`default_cache_dir`).
         progress: Called from this thread every ``poll_interval`` seconds while proving.
         poll_interval: Seconds between progress reports.
+        checkpoint: A file to keep the proof's checkpoint in. When it holds a checkpoint of
+            this very proof (same model, plan and input) the prover resumes from it; it is
+            written every ``checkpoint_every`` steps, after each segment and on
+            cancellation, and removed when the proof is done. Anything else in it (another
+            proof's checkpoint, a corrupt file) is ignored and overwritten.
+        checkpoint_every: Steps between checkpoints (0: only after segments and on cancel).
+        cancel: Set it (from any thread) to stop the prover at its next step.
 
     Returns:
-        The proof.
+        The proof; ``proof.stats["resumed_from_step"]`` says where a checkpoint resumed it.
 
     Raises:
         InputError: If ``x`` has the wrong shape or type.
         RangeError: If the input or any layer's value leaves its range (before proving).
+        CancelledError: If ``cancel`` was set (the checkpoint, if any, keeps the work done).
         ProvingError: If the prover fails.
     """
     compiled = _load_model(model)
@@ -480,9 +495,13 @@ def prove(
             raise InputError(f"prove takes one input vector, got shape {x_q.shape}")
     expected = predict_int(q, x_q)  # the specification; raises RangeError naming the layer
 
+    if checkpoint_every < 0:
+        raise InputError(f"checkpoint_every must be at least 0, got {checkpoint_every}")
+    ckpt = None if checkpoint is None else os.fspath(checkpoint)
     data, stats = _run_prover(
-        lambda handle: compiled.native().prove([int(v) for v in x_q], _cache(cache_dir), handle),
-        len(compiled.segments), progress, poll_interval)
+        lambda handle: compiled.native().prove([int(v) for v in x_q], _cache(cache_dir), handle,
+                                               ckpt, checkpoint_every),
+        len(compiled.segments), progress, poll_interval, cancel)
     proof = Proof._from_native(bytes(data), q.output_scale, dict(stats))
     if list(proof.output) != [int(v) for v in expected]:
         raise ProvingError("the native forward pass disagrees with the reference (a bug)")

@@ -1,4 +1,5 @@
-"""The ``folding`` command line: ``inspect``, ``compile``, ``prove`` and ``verify``.
+"""The ``folding`` command line: ``inspect``, ``compile``, ``prove`` and ``verify``, and the
+service verbs ``serve`` and ``remote`` (:mod:`folding.cli_service`).
 
 Exit codes: 0 success (a loadable model, a written artefact, a valid proof); 1 the model, input
 or proof is rejected (a :class:`~folding.errors.FoldingError`, or an invalid proof); 2 bad
@@ -22,6 +23,7 @@ import numpy.typing as npt
 
 from folding import __version__, api
 from folding.api import CompiledModel, ProgressInfo, Proof, VerifierKey
+from folding.cli_service import add_remote, add_serve
 from folding.errors import (
     ArtefactError,
     FoldingError,
@@ -280,7 +282,8 @@ def _cmd_prove(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     try:
         proof = api.prove(model, x, quantized=args.quantized, cache_dir=args.cache_dir,
-                          progress=bar)
+                          progress=bar, checkpoint=args.checkpoint,
+                          checkpoint_every=args.checkpoint_every)
     finally:
         if bar is not None:
             bar.close()
@@ -401,6 +404,11 @@ def _add_prove(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--quantized", action="store_true", help="the input is already integers")
     p.add_argument("--cache-dir", type=Path, metavar="DIR", help="public-parameter cache")
     p.add_argument("--no-progress", action="store_true", help="draw no progress bar")
+    p.add_argument("--checkpoint", type=Path, metavar="FILE",
+                   help="keep a checkpoint here and resume from it (removed when done)")
+    p.add_argument("--checkpoint-every", type=_positive, default=0, metavar="N",
+                   help="steps between checkpoints (default: after each segment and on "
+                        "interrupt)")
     p.set_defaults(func=_cmd_prove)
 
 
@@ -426,7 +434,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="log diagnostics to stderr")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     common = _common()
-    for add in (_add_inspect, _add_compile, _add_prove, _add_verify):
+    for add in (_add_inspect, _add_compile, _add_prove, _add_verify, add_serve, add_remote):
         add(sub, common)
     return parser
 

@@ -94,6 +94,10 @@ class ProvingError(FoldingError):
     """The prover failed (for example, the witness does not satisfy the circuit)."""
 
 
+class CancelledError(ProvingError):
+    """The prover was cancelled (its checkpoint, when it keeps one, holds the work done)."""
+
+
 class VerificationError(FoldingError):
     """A proof is invalid. ``reason`` says which check failed."""
 

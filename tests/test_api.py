@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pickle
 import struct
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,7 @@ from folding.api import CompiledModel, Proof, VerifierKey
 from folding.artefacts import Kind
 from folding.errors import (
     ArtefactError,
+    CancelledError,
     InputError,
     ModelMismatchError,
     RangeError,
@@ -276,3 +278,31 @@ def test_batch_bad_requests_are_typed_errors(
         folding.prove_batch(model, np.zeros((0, 4)), cache_dir=cache)
     with pytest.raises(RangeError):
         folding.prove_batch(model, np.array([[0, 0, 0, 1000]]), quantized=True, cache_dir=cache)
+
+
+def test_a_cancelled_proof_resumes_from_its_checkpoint(public: tuple[CompiledModel, Proof],
+                                                        cache: Path, tmp_path: Path) -> None:
+    model, reference = public
+    ckpt = tmp_path / "proof.ckpt"
+    cancel = threading.Event()
+
+    def stop_after_two_steps(info: folding.api.ProgressInfo) -> None:
+        if info.steps_done >= 2:
+            cancel.set()
+
+    with pytest.raises(CancelledError):
+        folding.prove(model, X, cache_dir=cache, checkpoint=ckpt, checkpoint_every=1,
+                      cancel=cancel, progress=stop_after_two_steps, poll_interval=0.005)
+    assert ckpt.exists()
+    resumed = folding.prove(model, X, cache_dir=cache, checkpoint=ckpt, checkpoint_every=1)
+    assert resumed.stats["resumed_from_step"] >= 2
+    assert not ckpt.exists(), "a finished proof removes its checkpoint"
+    assert (resumed.input, resumed.output) == (reference.input, reference.output)
+    folding.verify(resumed, model)
+    # A file that holds no checkpoint of this proof is ignored: the proof starts over.
+    ckpt.write_bytes(b"not a checkpoint")
+    fresh = folding.prove(model, X[::-1], cache_dir=cache, checkpoint=ckpt)
+    assert fresh.stats["resumed_from_step"] == 0
+    folding.verify(fresh, model)
+    with pytest.raises(InputError, match="checkpoint_every"):
+        folding.prove(model, X, cache_dir=cache, checkpoint=ckpt, checkpoint_every=-1)

@@ -3,7 +3,7 @@ use std::time::Instant;
 
 use folding_core::model::{DenseLayer, Network, Settings, WeightMode};
 use folding_core::plan::{plan, PlanOptions};
-use folding_core::prover::{prove, Progress};
+use folding_core::prover::{prove_with_key, Progress};
 use folding_core::verifier::verify;
 
 fn main() {
@@ -22,7 +22,7 @@ fn main() {
   let n = Network::new(st, layers, WeightMode::Public, vec![]).unwrap();
   let p = plan(&n, &PlanOptions { layers_per_step: Some(1), ..Default::default() }).unwrap();
   let t = Instant::now();
-  let (proof, vk, stats) = prove(&n, &p, &vec![3; width], None, &Progress::default()).unwrap();
+  let (proof, vk, stats) = prove_with_key(&n, &p, &vec![3; width], None, &Progress::default()).unwrap();
   println!("prove {:?} {:?}", t.elapsed(), stats);
   let t = Instant::now();
   verify(&vk, &proof).unwrap();

@@ -111,7 +111,8 @@ pub fn prove(
   seg.num_steps = steps;
   let layers: Vec<_> = net.layers.iter().collect();
   let mut outputs: Vec<i64> = Vec::with_capacity(padded.len() * net.output_dim());
-  let (proof, _, seg_stats) = prove_segment(&keys, &seg, &circuit, initial_state(), progress, |k| {
+  let no_checkpoint = |_: usize, _: &_, _: bool| Ok(());
+  let (proof, _, seg_stats) = prove_segment(&keys, &seg, &circuit, initial_state(), progress, Default::default(), no_checkpoint, |k| {
     let (w, ys) = circuit.batch_witness(&padded[k * items..(k + 1) * items], &layers)?;
     outputs.extend(ys.into_iter().flatten());
     Ok(w)

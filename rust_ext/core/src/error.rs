@@ -67,6 +67,15 @@ pub enum FoldError {
   /// The prover was cancelled through its progress handle.
   #[error("proving was cancelled")]
   Cancelled,
+  /// Writing a checkpoint failed.
+  #[error("checkpoint {path}: {source}")]
+  Checkpoint {
+    /// The file involved.
+    path: String,
+    /// The underlying error.
+    #[source]
+    source: std::io::Error,
+  },
   /// Reading or writing the parameter cache failed.
   #[error("parameter cache {path}: {source}")]
   Cache {

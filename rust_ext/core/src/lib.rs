@@ -5,6 +5,7 @@
 #![deny(missing_docs)]
 
 pub mod batch;
+pub mod checkpoint;
 pub mod circuit;
 pub mod engine;
 pub mod error;

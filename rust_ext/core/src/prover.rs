@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
+use crate::checkpoint::Checkpointer;
 use crate::circuit::{FoldStep, SegmentCircuit, StepWitness};
 use crate::engine::{Compressed, Fr, Recursive};
 use crate::error::{FoldError, Result};
@@ -17,7 +18,10 @@ use crate::hash;
 use crate::keys::{self, SegmentKeys};
 use crate::model::{forward, Network, WeightMode};
 use crate::plan::{model_chain, segment_circuit, Plan, Segment};
-use crate::proof::{to_vec, ProofBundle, SegmentKey, SegmentProof, VerifierKeyBundle, PROOF_FORMAT, VK_FORMAT};
+use crate::proof::{
+  to_vec, CommitmentHasher, ProofBundle, SegmentKey, SegmentProof, VerifierKeyBundle, PROOF_FORMAT,
+  VK_FORMAT,
+};
 
 /// Stages reported through [`Progress::stage`].
 pub mod stage {
@@ -81,6 +85,8 @@ pub struct ProveStats {
   pub segments: Vec<SegmentStats>,
   /// Segments whose parameters came from the cache.
   pub cached_segments: u64,
+  /// Global step a checkpoint resumed from (0: the proof started from the beginning).
+  pub resumed_from_step: u64,
 }
 
 fn fe_bytes(v: &[Fr]) -> Vec<[u8; 32]> {
@@ -118,10 +124,6 @@ pub fn setup(net: &Network, plan: &Plan, cache_dir: Option<&Path>) -> Result<Ver
 }
 
 fn verifier_key_bundle(net: &Network, segments: Vec<SegmentKey>) -> Result<VerifierKeyBundle> {
-  let model_hash = match net.mode {
-    WeightMode::Public => None,
-    WeightMode::Private => Some(hash::to_bytes(&model_chain::<Fr>(net)?)),
-  };
   Ok(VerifierKeyBundle {
     format: VK_FORMAT,
     act_bits: net.settings.act_bits,
@@ -129,8 +131,16 @@ fn verifier_key_bundle(net: &Network, segments: Vec<SegmentKey>) -> Result<Verif
     input_dim: net.input_dim() as u64,
     output_dim: net.output_dim() as u64,
     segments,
-    model_hash,
+    model_hash: model_hash(net)?,
     batch_items: 0,
+  })
+}
+
+/// Private weights: the blinded hash-chain commitment of the weights.
+fn model_hash(net: &Network) -> Result<Option<[u8; 32]>> {
+  Ok(match net.mode {
+    WeightMode::Public => None,
+    WeightMode::Private => Some(hash::to_bytes(&model_chain::<Fr>(net)?)),
   })
 }
 
@@ -162,15 +172,27 @@ pub(crate) fn step_witness(
   circuit.witness(k, x, &layers, salts, range.start)
 }
 
-/// Folds the steps of one segment from state `z0`, the witness of local step `k` coming from
-/// `witness(k)` just before it is folded, then compresses. Returns the segment's proof, its
-/// end state and its sizes and times.
+/// Where a segment's folding starts: from nothing, or from a checkpoint's accumulator after
+/// `steps_done` steps.
+#[derive(Default)]
+pub(crate) struct Resume {
+  pub steps_done: usize,
+  pub accumulator: Option<Recursive>,
+}
+
+/// Folds the steps of one segment from state `z0` (or from `resume`), the witness of local
+/// step `k` coming from `witness(k)` just before it is folded, then compresses. After each
+/// step `checkpoint(steps_done, accumulator, false)` may save the accumulator; on
+/// cancellation it is called with `true` before the error returns. Returns the segment's
+/// proof, its end state and its sizes and times.
 pub(crate) fn prove_segment(
   keys: &SegmentKeys,
   seg: &Segment,
   circuit: &Arc<SegmentCircuit<Fr>>,
   z0: Vec<Fr>,
   progress: &Progress,
+  resume: Resume,
+  mut checkpoint: impl FnMut(usize, &Recursive, bool) -> Result<()>,
   mut witness: impl FnMut(usize) -> Result<StepWitness<Fr>>,
 ) -> Result<(SegmentProof, Vec<Fr>, SegmentStats)> {
   let mut stats = SegmentStats {
@@ -180,9 +202,12 @@ pub(crate) fn prove_segment(
     ..Default::default()
   };
   progress.stage.store(stage::FOLD, Ordering::Relaxed);
-  let mut rs: Option<Recursive> = None;
-  for k in 0..seg.num_steps {
+  let mut rs = resume.accumulator;
+  for k in resume.steps_done..seg.num_steps {
     if progress.cancel.load(Ordering::Relaxed) {
+      if let Some(r) = rs.as_ref() {
+        checkpoint(k, r, true)?;
+      }
       return Err(FoldError::Cancelled);
     }
     let t = Instant::now();
@@ -192,7 +217,10 @@ pub(crate) fn prove_segment(
     };
     stats.witness_s += t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let fold = |e| FoldError::Proving { stage: "fold", source: e };
+    let fold = |e| FoldError::Proving {
+      stage: "fold",
+      source: e,
+    };
     match rs.as_mut() {
       None => {
         let mut r = Recursive::new(&keys.pp, &step, &z0).map_err(fold)?;
@@ -203,13 +231,18 @@ pub(crate) fn prove_segment(
     }
     stats.fold_s += t.elapsed().as_secs_f64();
     progress.steps_done.fetch_add(1, Ordering::Relaxed);
+    if let Some(r) = rs.as_ref() {
+      checkpoint(k + 1, r, false)?;
+    }
   }
   let rs = rs.ok_or_else(|| FoldError::model("a segment has no steps"))?;
 
   progress.stage.store(stage::COMPRESS, Ordering::Relaxed);
   let t = Instant::now();
-  let snark = Compressed::prove(&keys.pp, &keys.pk, &rs)
-    .map_err(|source| FoldError::Proving { stage: "compress", source })?;
+  let snark = Compressed::prove(&keys.pp, &keys.pk, &rs).map_err(|source| FoldError::Proving {
+    stage: "compress",
+    source,
+  })?;
   stats.compress_s = t.elapsed().as_secs_f64();
   let zn = rs.outputs().to_vec();
   Ok((
@@ -227,23 +260,132 @@ pub(crate) fn prove_segment(
 
 /// Proves one inference. Runs the integer forward pass first, so a value out of range is
 /// reported (naming layer and neuron) before any folding starts.
+///
+/// The model commitment is hashed one segment key at a time and each segment's keys are
+/// dropped before the next are loaded, so the prover's memory does not grow with the number of
+/// segments. [`prove_with_key`] also returns the verifier-key bundle; [`prove_resumable`]
+/// keeps a checkpoint.
 pub fn prove(
   net: &Network,
   plan: &Plan,
   x: &[i64],
   cache_dir: Option<&Path>,
   progress: &Progress,
-) -> Result<(ProofBundle, VerifierKeyBundle, ProveStats)> {
-  let outputs = forward(net, x)?;
-  let y = outputs.last().expect("validated networks have layers").clone();
-  drop(outputs);
-  progress.total_steps.store(plan.total_steps(), Ordering::Relaxed);
+) -> Result<(ProofBundle, ProveStats)> {
+  prove_segments(net, plan, x, cache_dir, progress, None, |_| {})
+}
 
+/// [`prove`], also returning the verifier-key bundle the prover derived (every segment's key
+/// held in memory).
+pub fn prove_with_key(
+  net: &Network,
+  plan: &Plan,
+  x: &[i64],
+  cache_dir: Option<&Path>,
+  progress: &Progress,
+) -> Result<(ProofBundle, VerifierKeyBundle, ProveStats)> {
+  let mut keys = Vec::with_capacity(plan.segments.len());
+  let (proof, stats) = prove_segments(net, plan, x, cache_dir, progress, None, |k| keys.push(k))?;
+  let vkb = verifier_key_bundle(net, keys)?;
+  debug_assert_eq!(vkb.commitment(), proof.model_commitment);
+  Ok((proof, vkb, stats))
+}
+
+/// [`prove`] with a checkpoint: resumes from `checkpointer`'s file when it holds a checkpoint
+/// of this proof, saves one as `checkpointer` asks (and when cancelled), and removes it once
+/// the proof is done. `stats.resumed_from_step` says where it resumed.
+pub fn prove_resumable(
+  net: &Network,
+  plan: &Plan,
+  x: &[i64],
+  cache_dir: Option<&Path>,
+  progress: &Progress,
+  checkpointer: &Checkpointer,
+) -> Result<(ProofBundle, ProveStats)> {
+  let out = prove_segments(
+    net,
+    plan,
+    x,
+    cache_dir,
+    progress,
+    Some(checkpointer),
+    |_| {},
+  )?;
+  checkpointer.clear();
+  Ok(out)
+}
+
+/// Proves the segments in turn, handing each segment's key to `on_key` after hashing it into
+/// the commitment; with a checkpointer, resumes from and saves checkpoints.
+fn prove_segments(
+  net: &Network,
+  plan: &Plan,
+  x: &[i64],
+  cache_dir: Option<&Path>,
+  progress: &Progress,
+  checkpointer: Option<&Checkpointer>,
+  mut on_key: impl FnMut(SegmentKey),
+) -> Result<(ProofBundle, ProveStats)> {
+  let outputs = forward(net, x)?;
+  let y = outputs
+    .last()
+    .expect("validated networks have layers")
+    .clone();
+  progress
+    .total_steps
+    .store(plan.total_steps(), Ordering::Relaxed);
+
+  // A checkpoint of this proof, if any: finished segments and the accumulator of the next.
+  let resume = checkpointer.and_then(|c| c.load()).filter(|c| {
+    let seg = plan.segments.get(c.segment as usize);
+    c.finished.len() as u64 == c.segment
+      && seg.is_some_and(|s| c.steps_done < s.num_steps as u64)
+      && (c.steps_done == 0) == c.accumulator.is_none()
+  });
   let mut stats = ProveStats::default();
-  let mut z = initial_state(net.mode, net.settings.act_bits, x);
-  let mut act = x.to_vec();
   let mut seg_proofs = Vec::with_capacity(plan.segments.len());
-  let mut seg_keys = Vec::with_capacity(plan.segments.len());
+  let (mut first_segment, mut resume_steps, mut accumulator) = (0, 0, None);
+  let mut z = initial_state(net.mode, net.settings.act_bits, x);
+  if let Some(c) = resume {
+    // The state where the finished segments end (the initial state when none is).
+    let boundary = match c.finished.last() {
+      None => Some(z.clone()),
+      Some(last) => last
+        .zn
+        .iter()
+        .map(hash::from_bytes)
+        .collect::<Option<Vec<Fr>>>(),
+    };
+    // A checkpoint that does not decode is as good as none: start over.
+    if let (Ok(acc), Some(boundary)) = (c.recursive(), boundary) {
+      first_segment = c.segment as usize;
+      resume_steps = c.steps_done as usize;
+      accumulator = acc;
+      seg_proofs = c.finished;
+      z = boundary;
+      let seg = &plan.segments[first_segment];
+      stats.resumed_from_step = seg.first_step + resume_steps as u64;
+      progress
+        .steps_done
+        .store(stats.resumed_from_step, Ordering::Relaxed);
+    }
+  }
+  // The activations entering the first step still to fold.
+  let start_layer = plan.segments[first_segment].step_layers(resume_steps).start;
+  let mut act = if start_layer == 0 {
+    x.to_vec()
+  } else {
+    outputs[start_layer - 1].clone()
+  };
+  drop(outputs);
+
+  let mut commitment = CommitmentHasher::new(
+    net.settings.act_bits,
+    net.mode,
+    net.input_dim() as u64,
+    net.output_dim() as u64,
+    plan.segments.len() as u64,
+  );
   for (si, seg) in plan.segments.iter().enumerate() {
     progress.segment.store(si as u64, Ordering::Relaxed);
     progress.stage.store(stage::SETUP, Ordering::Relaxed);
@@ -252,32 +394,82 @@ pub fn prove(
     let keys = keys::load_or_setup(&circuit, cache_dir)?;
     stats.setup_s += t.elapsed().as_secs_f64();
     stats.cached_segments += keys.from_cache as u64;
-    let (proof, zn, seg_stats) = prove_segment(&keys, seg, &circuit, z.clone(), progress, |k| {
-      let (w, out) = step_witness(net, seg, &circuit, k, &act)?;
-      act = out;
-      Ok(w)
-    })?;
+    let vk = vk_bytes(&keys);
+    commitment.segment(seg.first_step, seg.num_steps as u64, &vk);
+    on_key(SegmentKey {
+      first_step: seg.first_step,
+      num_steps: seg.num_steps as u64,
+      vk,
+    });
+    if si < first_segment {
+      // Finished before the checkpoint: only its key enters the commitment.
+      continue;
+    }
+    let resume = if si == first_segment {
+      Resume {
+        steps_done: resume_steps,
+        accumulator: accumulator.take(),
+      }
+    } else {
+      Resume::default()
+    };
+    let save = |steps_done: usize, r: &Recursive, cancelled: bool| match checkpointer {
+      Some(c) if cancelled || c.due(steps_done as u64, seg.num_steps as u64) => {
+        c.save(si, steps_done, Some(r), &seg_proofs)
+      }
+      _ => Ok(()),
+    };
+    let (proof, zn, seg_stats) = prove_segment(
+      &keys,
+      seg,
+      &circuit,
+      z.clone(),
+      progress,
+      resume,
+      save,
+      |k| {
+        let (w, out) = step_witness(net, seg, &circuit, k, &act)?;
+        act = out;
+        Ok(w)
+      },
+    )?;
     stats.add(seg_stats);
     z = zn;
     seg_proofs.push(proof);
-    seg_keys.push(SegmentKey {
-      first_step: seg.first_step,
-      num_steps: seg.num_steps as u64,
-      vk: vk_bytes(&keys),
-    });
+    drop(keys);
+    if let Some(c) = checkpointer.filter(|_| si + 1 < plan.segments.len()) {
+      // Compression is the costliest part of a segment: never redo it.
+      c.save(si + 1, 0, None, &seg_proofs)?;
+    }
+    release_free_memory();
   }
   debug_assert_eq!(act, y);
-  let vkb = verifier_key_bundle(net, seg_keys)?;
   progress.stage.store(stage::DONE, Ordering::Relaxed);
   Ok((
     ProofBundle {
       format: PROOF_FORMAT,
-      model_commitment: vkb.commitment(),
+      model_commitment: commitment.finish(model_hash(net)?, 0),
       input: x.to_vec(),
       output: y,
       segments: seg_proofs,
     },
-    vkb,
     stats,
   ))
+}
+
+/// Returns the heap's free pages to the system between segments. glibc keeps what a segment's
+/// keys and folding buffers freed in per-thread arenas, and the next segment's differently
+/// sized buffers do not always fit those holes, so without this the peak memory of a proof
+/// grew with its number of segments.
+fn release_free_memory() {
+  #[cfg(all(target_os = "linux", target_env = "gnu"))]
+  {
+    extern "C" {
+      fn malloc_trim(pad: usize) -> i32;
+    }
+    // SAFETY: malloc_trim only releases free memory of the allocator it belongs to.
+    unsafe {
+      malloc_trim(0);
+    }
+  }
 }

@@ -1,9 +1,12 @@
 //! End-to-end: fold, compress and verify small networks in both weight modes, and reject
 //! tampered, reordered, dropped and foreign proofs with a clear error.
+use std::sync::atomic::Ordering;
+
+use folding_core::checkpoint::Checkpointer;
 use folding_core::model::{DenseLayer, Network, Settings, WeightMode};
 use folding_core::plan::{plan, PlanOptions};
 use folding_core::proof::{ProofBundle, VerifierKeyBundle};
-use folding_core::prover::{prove, Progress};
+use folding_core::prover::{prove_resumable, prove_with_key, Progress};
 use folding_core::verifier::{self, PreparedVerifier};
 use folding_core::FoldError;
 
@@ -60,7 +63,7 @@ fn run(n: &Network, x: &[i64]) -> (ProofBundle, VerifierKeyBundle) {
     },
   )
   .unwrap();
-  let (proof, vk, _) = prove(n, &p, x, None, &Progress::default()).unwrap();
+  let (proof, vk, _) = prove_with_key(n, &p, x, None, &Progress::default()).unwrap();
   (proof, vk)
 }
 
@@ -232,7 +235,7 @@ fn batch_proofs_verify_and_tampered_swapped_truncated_or_foreign_ones_are_reject
     },
   )
   .unwrap();
-  let (single, single_vk, _) = prove(&n, &p, &xs[0], None, &Progress::default()).unwrap();
+  let (single, single_vk, _) = prove_with_key(&n, &p, &xs[0], None, &Progress::default()).unwrap();
   assert!(verify(&vk, &single).is_err());
   assert!(verify(&single_vk, &proof).is_err());
   // a batch proof of another model
@@ -252,4 +255,90 @@ fn batch_proofs_verify_and_tampered_swapped_truncated_or_foreign_ones_are_reject
   assert!(batch::prove(&n, items, &[vec![1000, 0, 0]], None, &Progress::default()).is_err());
   let private = network(WeightMode::Private, 1, 3);
   assert!(batch::prove(&private, items, &xs, None, &Progress::default()).is_err());
+}
+
+/// Proves with a checkpoint, cancelling once `cancel_at` steps are folded; returns the error
+/// or the proof with the step it resumed from.
+fn prove_checkpointed(
+  n: &Network,
+  p: &folding_core::plan::Plan,
+  x: &[i64],
+  ck: &Checkpointer,
+  cache: &std::path::Path,
+  cancel_at: Option<u64>,
+) -> Result<(ProofBundle, u64), FoldError> {
+  let progress = Progress::default();
+  std::thread::scope(|s| {
+    if let Some(at) = cancel_at {
+      let progress = &progress;
+      s.spawn(move || {
+        while progress.steps_done.load(Ordering::Relaxed) < at {
+          std::thread::sleep(std::time::Duration::from_micros(100));
+        }
+        progress.cancel.store(true, Ordering::Relaxed);
+      });
+    }
+    let out = prove_resumable(n, p, x, Some(cache), &progress, ck);
+    progress.steps_done.store(u64::MAX, Ordering::Relaxed); // release the watcher
+    out.map(|(proof, stats)| (proof, stats.resumed_from_step))
+  })
+}
+
+#[test]
+fn a_cancelled_proof_resumes_from_its_checkpoint_and_verifies() {
+  for mode in [WeightMode::Public, WeightMode::Private] {
+    // Segments of 1, 4 and 1 steps: the cancel lands inside the middle one.
+    let n = network(mode, 4, 3);
+    let x = [2, -1, 4];
+    let p = plan(
+      &n,
+      &PlanOptions {
+        layers_per_step: Some(1),
+        ..Default::default()
+      },
+    )
+    .unwrap();
+    let dir = std::env::temp_dir().join(format!("folding-ckpt-{}-{mode:?}", std::process::id()));
+    let (path, cache) = (dir.join("proof.ckpt"), dir.join("params"));
+    let (reference, vk, _) =
+      prove_with_key(&n, &p, &x, Some(&cache), &Progress::default()).unwrap();
+    let ck = Checkpointer::new(&path, 1, &n, &p, &x);
+
+    let err = prove_checkpointed(&n, &p, &x, &ck, &cache, Some(3))
+      .err()
+      .expect("cancelled");
+    assert!(matches!(err, FoldError::Cancelled), "{err}");
+    let saved = ck.load().expect("a checkpoint was kept");
+    assert_eq!(saved.finished.len() as u64, saved.segment);
+    assert!(saved.segment >= 1, "the first segment was finished");
+
+    // Another input's checkpointer ignores it; a corrupt file is ignored too.
+    assert!(Checkpointer::new(&path, 1, &n, &p, &[0, 0, 0])
+      .load()
+      .is_none());
+    let good = std::fs::read(&path).unwrap();
+    let mut bad = good.clone();
+    let last = bad.len() - 1;
+    bad[last] ^= 1;
+    std::fs::write(&path, &bad).unwrap();
+    assert!(ck.load().is_none());
+    std::fs::write(&path, &good).unwrap();
+
+    let (resumed, from) = prove_checkpointed(&n, &p, &x, &ck, &cache, None).unwrap();
+    assert!(from >= 3, "resumed from step {from}");
+    assert!(
+      !path.exists(),
+      "the checkpoint is removed once the proof is done"
+    );
+    verify(&vk, &resumed).unwrap();
+    assert_eq!(
+      (resumed.model_commitment, &resumed.input, &resumed.output),
+      (
+        reference.model_commitment,
+        &reference.input,
+        &reference.output
+      )
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+  }
 }

@@ -4,7 +4,12 @@ use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-fn raise(py: Python<'_>, class: &str, msg: Option<String>, kwargs: Option<&Bound<'_, PyDict>>) -> PyErr {
+fn raise(
+  py: Python<'_>,
+  class: &str,
+  msg: Option<String>,
+  kwargs: Option<&Bound<'_, PyDict>>,
+) -> PyErr {
   let made = py
     .import("folding.errors")
     .and_then(|m| m.getattr(class))
@@ -49,7 +54,8 @@ pub fn to_py(py: Python<'_>, err: FoldError) -> PyErr {
     FoldError::Version { .. } => raise(py, "ArtefactVersionError", Some(msg), None),
     FoldError::ModelMismatch { .. } => raise(py, "ModelMismatchError", Some(msg), None),
     FoldError::InvalidProof { reason } => raise(py, "VerificationError", Some(reason), None),
-    FoldError::Proving { .. } | FoldError::Cancelled | FoldError::Cache { .. } => {
+    FoldError::Cancelled => raise(py, "CancelledError", Some(msg), None),
+    FoldError::Proving { .. } | FoldError::Cache { .. } | FoldError::Checkpoint { .. } => {
       raise(py, "ProvingError", Some(msg), None)
     }
     _ => PyRuntimeError::new_err(msg),

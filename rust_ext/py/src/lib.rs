@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use folding_core::checkpoint::Checkpointer;
 use folding_core::model::{self, DenseLayer, Network, Settings, WeightMode};
 use folding_core::plan::{self, Plan, PlanOptions};
 use folding_core::proof::{ProofBundle, VerifierKeyBundle};
@@ -39,7 +40,11 @@ fn i64s(name: &str, b: &[u8]) -> PyResult<Vec<i64>> {
       b.len()
     )));
   }
-  Ok(b.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().unwrap())).collect())
+  Ok(
+    b.chunks_exact(8)
+      .map(|c| i64::from_le_bytes(c.try_into().unwrap()))
+      .collect(),
+  )
 }
 
 /// Shared progress of a running proof; poll it from another Python thread.
@@ -140,7 +145,11 @@ impl NativeModel {
       weight_bits,
       shift,
     };
-    let mode = if private { WeightMode::Private } else { WeightMode::Public };
+    let mode = if private {
+      WeightMode::Private
+    } else {
+      WeightMode::Public
+    };
     run(py, move || {
       let net = Network::new(settings, dense, mode, salts)?;
       let plan = match segments {
@@ -190,26 +199,44 @@ impl NativeModel {
 
   /// Sets up (or loads from `cache_dir`) every segment's keys; returns the verifier key.
   #[pyo3(signature = (cache_dir=None))]
-  fn setup<'py>(&self, py: Python<'py>, cache_dir: Option<PathBuf>) -> PyResult<Bound<'py, PyBytes>> {
-    let vk = run(py, || prover::setup(&self.net, &self.plan, cache_dir.as_deref()))?;
+  fn setup<'py>(
+    &self,
+    py: Python<'py>,
+    cache_dir: Option<PathBuf>,
+  ) -> PyResult<Bound<'py, PyBytes>> {
+    let vk = run(py, || {
+      prover::setup(&self.net, &self.plan, cache_dir.as_deref())
+    })?;
     Ok(PyBytes::new(py, &vk.to_bytes()))
   }
 
-  /// Proves one inference; returns `(proof, verifier_key, stats)`.
-  #[pyo3(signature = (x, cache_dir=None, progress=None))]
+  /// Proves one inference; returns `(proof, stats)`. With `checkpoint` (a file path) the
+  /// proof resumes from that file when it holds a checkpoint of this very proof, saves one
+  /// every `checkpoint_every` steps, after each segment and when cancelled, and removes it
+  /// when done.
+  #[pyo3(signature = (x, cache_dir=None, progress=None, checkpoint=None, checkpoint_every=0))]
   fn prove<'py>(
     &self,
     py: Python<'py>,
     x: Vec<i64>,
     cache_dir: Option<PathBuf>,
     progress: Option<&Progress>,
+    checkpoint: Option<PathBuf>,
+    checkpoint_every: u64,
   ) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyDict>)> {
-    // The verifier key the prover derives is dropped here: the compiled model has it, the
-    // proof names its commitment, and copying tens of MB of key into Python showed in the
-    // prover's peak memory.
+    // The prover hashes the model commitment one segment key at a time and keeps no key:
+    // the compiled model has the verifier key, and holding every segment's key (tens of MB in
+    // public-model mode) showed in the prover's peak memory.
     let handle = progress.map(|p| p.inner.clone()).unwrap_or_default();
     let (proof, stats) = run(py, || {
-      let (proof, _vk, stats) = prover::prove(&self.net, &self.plan, &x, cache_dir.as_deref(), &handle)?;
+      let cache = cache_dir.as_deref();
+      let (proof, stats) = match &checkpoint {
+        None => prover::prove(&self.net, &self.plan, &x, cache, &handle)?,
+        Some(path) => {
+          let ck = Checkpointer::new(path, checkpoint_every, &self.net, &self.plan, &x);
+          prover::prove_resumable(&self.net, &self.plan, &x, cache, &handle, &ck)?
+        }
+      };
       Ok((proof.to_bytes(), stats))
     })?;
     let d = stats_dict(py, &stats)?;
@@ -219,7 +246,12 @@ impl NativeModel {
   /// Sets up (or loads) the batch step's keys for `items` inputs per step; returns the
   /// batch verifier key (one key serves any batch size).
   #[pyo3(signature = (items, cache_dir=None))]
-  fn setup_batch<'py>(&self, py: Python<'py>, items: usize, cache_dir: Option<PathBuf>) -> PyResult<Bound<'py, PyBytes>> {
+  fn setup_batch<'py>(
+    &self,
+    py: Python<'py>,
+    items: usize,
+    cache_dir: Option<PathBuf>,
+  ) -> PyResult<Bound<'py, PyBytes>> {
     let vk = run(py, || batch::setup(&self.net, items, cache_dir.as_deref()))?;
     Ok(PyBytes::new(py, &vk.to_bytes()))
   }
@@ -236,7 +268,9 @@ impl NativeModel {
     progress: Option<&Progress>,
   ) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyBytes>, Bound<'py, PyDict>)> {
     let handle = progress.map(|p| p.inner.clone()).unwrap_or_default();
-    let (proof, vk, stats) = run(py, || batch::prove(&self.net, items, &xs, cache_dir.as_deref(), &handle))?;
+    let (proof, vk, stats) = run(py, || {
+      batch::prove(&self.net, items, &xs, cache_dir.as_deref(), &handle)
+    })?;
     Ok((
       PyBytes::new(py, &proof.to_bytes()),
       PyBytes::new(py, &vk.to_bytes()),
@@ -254,7 +288,9 @@ impl NativeModel {
     cache_dir: Option<PathBuf>,
     reps: usize,
   ) -> PyResult<Vec<Bound<'py, PyDict>>> {
-    let prof = run(py, || profile::profile(&self.net, &self.plan, &x, cache_dir.as_deref(), reps))?;
+    let prof = run(py, || {
+      profile::profile(&self.net, &self.plan, &x, cache_dir.as_deref(), reps)
+    })?;
     prof
       .iter()
       .map(|s| {
@@ -309,6 +345,7 @@ fn stats_dict<'py>(py: Python<'py>, stats: &prover::ProveStats) -> PyResult<Boun
     .collect::<PyResult<Vec<_>>>()?;
   d.set_item("segments", segs)?;
   d.set_item("cached_segments", stats.cached_segments)?;
+  d.set_item("resumed_from_step", stats.resumed_from_step)?;
   Ok(d)
 }
 
@@ -351,7 +388,9 @@ impl PreparedVerifier {
 /// The model commitment (32 bytes) of an encoded verifier key.
 #[pyfunction]
 fn model_commitment<'py>(py: Python<'py>, verifier_key: Vec<u8>) -> PyResult<Bound<'py, PyBytes>> {
-  let c = run(py, move || Ok(VerifierKeyBundle::from_bytes(&verifier_key)?.commitment()))?;
+  let c = run(py, move || {
+    Ok(VerifierKeyBundle::from_bytes(&verifier_key)?.commitment())
+  })?;
   Ok(PyBytes::new(py, &c))
 }
 
