@@ -74,10 +74,6 @@ class ProverServer:
         await self.server.stop(1.0)
         self.store.close()
 
-    async def stop(self) -> None:
-        """Stops at once (running jobs are checkpointed as in a drain, without waiting)."""
-        await self.drain(grace_s=0.0)
-
 
 async def create_server(address: str, config: ServiceConfig, *, tls: TlsFiles | None = None,
                         metrics_port: int | None = None) -> tuple[ProverServer, int]:

@@ -210,31 +210,25 @@ class JobStore:
 
     def update(self, job_id: str, **changes: Any) -> JobRecord:
         """Changes some fields of a job in one transaction; returns the new record."""
-        probe = replace(JobRecord(job_id="", model_id="", options=Options(), input=()),
-                        **changes)
-        row = {k: v for k, v in _to_row(probe).items() if k in changes}
-        with self._lock, self._db:
-            self._db.execute(
-                f"UPDATE jobs SET {', '.join(f'{k} = ?' for k in row)} WHERE job_id = ?",
-                (*row.values(), job_id))
-            new = self._db.execute("SELECT * FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
+        new = self.transition(job_id, (), **changes)
         if new is None:
             raise KeyError(job_id)
-        return _from_row(new)
+        return new
 
     def transition(self, job_id: str, from_states: Iterable[str], **changes: Any
                    ) -> JobRecord | None:
         """Like :meth:`update`, but only when the job is in one of ``from_states`` (checked
-        in the same transaction); None when it was not."""
+        in the same transaction; no states: any state); None when it was not (or there is
+        no such job)."""
         states = tuple(from_states)
         probe = replace(JobRecord(job_id="", model_id="", options=Options(), input=()),
                         **changes)
         row = {k: v for k, v in _to_row(probe).items() if k in changes}
+        in_states = f" AND state IN ({', '.join('?' * len(states))})" if states else ""
         with self._lock, self._db:
             cur = self._db.execute(
-                f"UPDATE jobs SET {', '.join(f'{k} = ?' for k in row)} WHERE job_id = ? "
-                f"AND state IN ({', '.join('?' * len(states))})",
-                (*row.values(), job_id, *states))
+                f"UPDATE jobs SET {', '.join(f'{k} = ?' for k in row)} WHERE job_id = ?"
+                + in_states, (*row.values(), job_id, *states))
             if cur.rowcount == 0:
                 return None
             new = self._db.execute("SELECT * FROM jobs WHERE job_id = ?", (job_id,)).fetchone()

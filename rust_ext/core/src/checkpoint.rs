@@ -11,7 +11,6 @@
 //! In private-weight mode the accumulator contains the weights; a checkpoint is as secret as
 //! the compiled model.
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -22,6 +21,7 @@ use crate::error::{FoldError, Result};
 use crate::model::Network;
 use crate::plan::Plan;
 use crate::proof::{from_slice, to_vec, SegmentProof};
+use crate::sealed;
 use crate::CIRCUIT_VERSION;
 
 const MAGIC: &[u8; 8] = b"FOLDCKP\0";
@@ -88,15 +88,8 @@ impl Checkpointer {
   /// The checkpoint at the path, if there is one for this proof. A missing, corrupt,
   /// foreign or other-version file is `None`: the proof starts over.
   pub fn load(&self) -> Option<Checkpoint> {
-    let bytes = fs::read(&self.path).ok()?;
-    if bytes.len() < MAGIC.len() + 32 || &bytes[..MAGIC.len()] != MAGIC {
-      return None;
-    }
-    let (sum, payload) = bytes[MAGIC.len()..].split_at(32);
-    if Sha256::digest(payload).as_slice() != sum {
-      return None;
-    }
-    let c: Checkpoint = from_slice("checkpoint", payload).ok()?;
+    let payload = sealed::read(&self.path, MAGIC)?;
+    let c: Checkpoint = from_slice("checkpoint", &payload).ok()?;
     (c.format == CHECKPOINT_FORMAT && c.digest == self.digest).then_some(c)
   }
 
@@ -116,23 +109,10 @@ impl Checkpointer {
       accumulator: accumulator.map(to_vec),
       finished: finished.to_vec(),
     };
-    let payload = to_vec(&c);
-    let io = |source| FoldError::Checkpoint {
+    sealed::write(&self.path, MAGIC, &to_vec(&c)).map_err(|source| FoldError::Checkpoint {
       path: self.path.display().to_string(),
       source,
-    };
-    if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-      fs::create_dir_all(dir).map_err(io)?;
-    }
-    let tmp = self
-      .path
-      .with_extension(format!("tmp{}", std::process::id()));
-    let mut f = fs::File::create(&tmp).map_err(io)?;
-    f.write_all(MAGIC).map_err(io)?;
-    f.write_all(&Sha256::digest(&payload)).map_err(io)?;
-    f.write_all(&payload).map_err(io)?;
-    f.sync_all().map_err(io)?;
-    fs::rename(&tmp, &self.path).map_err(io)
+    })
   }
 
   /// Removes the checkpoint (after the proof is done).

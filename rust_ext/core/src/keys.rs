@@ -1,8 +1,6 @@
 //! Public parameters per segment: set up once, cached on disk under a content digest of the
 //! segment's circuit (shape, position and, in public-model mode, every constant), so a
 //! cached file can never be reused for another circuit.
-use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -14,6 +12,7 @@ use crate::engine::{Compressed, CompressedPk, CompressedVk, Fr, Params, S1, S2};
 use crate::error::{FoldError, Result};
 use crate::model::WeightMode;
 use crate::proof::{from_slice, to_vec};
+use crate::sealed;
 use crate::CIRCUIT_VERSION;
 
 const CACHE_MAGIC: &[u8; 8] = b"FOLDPP\0\x01";
@@ -63,7 +62,10 @@ fn cache_path(dir: &Path, digest: &[u8; 32]) -> PathBuf {
 }
 
 /// Sets up (or loads from `cache_dir`) the keys of a segment.
-pub fn load_or_setup(seg: &Arc<SegmentCircuit<Fr>>, cache_dir: Option<&Path>) -> Result<SegmentKeys> {
+pub fn load_or_setup(
+  seg: &Arc<SegmentCircuit<Fr>>,
+  cache_dir: Option<&Path>,
+) -> Result<SegmentKeys> {
   let digest = circuit_digest(seg);
   let cached = cache_dir.and_then(|d| read_cached(&cache_path(d, &digest)));
   let from_cache = cached.is_some();
@@ -74,16 +76,22 @@ pub fn load_or_setup(seg: &Arc<SegmentCircuit<Fr>>, cache_dir: Option<&Path>) ->
         segment: seg.clone(),
         witness: None,
       };
-      let pp = Params::setup(&template, &*S1::ck_floor(), &*S2::ck_floor())
-        .map_err(|source| FoldError::Proving { stage: "setup", source })?;
+      let pp = Params::setup(&template, &*S1::ck_floor(), &*S2::ck_floor()).map_err(|source| {
+        FoldError::Proving {
+          stage: "setup",
+          source,
+        }
+      })?;
       if let Some(dir) = cache_dir {
-        write_cached(dir, &cache_path(dir, &digest), &pp)?;
+        write_cached(&cache_path(dir, &digest), &pp)?;
       }
       pp
     }
   };
-  let (pk, vk) =
-    Compressed::setup(&pp).map_err(|source| FoldError::Proving { stage: "key generation", source })?;
+  let (pk, vk) = Compressed::setup(&pp).map_err(|source| FoldError::Proving {
+    stage: "key generation",
+    source,
+  })?;
   Ok(SegmentKeys {
     pp,
     pk,
@@ -94,30 +102,14 @@ pub fn load_or_setup(seg: &Arc<SegmentCircuit<Fr>>, cache_dir: Option<&Path>) ->
 
 /// Reads a cache file; any mismatch (magic, checksum, decoding) counts as a miss.
 fn read_cached(path: &Path) -> Option<Params> {
-  let bytes = fs::read(path).ok()?;
-  if bytes.len() < 40 || &bytes[..8] != CACHE_MAGIC {
-    return None;
-  }
-  let (sum, payload) = bytes[8..].split_at(32);
-  if Sha256::digest(payload).as_slice() != sum {
-    return None;
-  }
-  from_slice::<Params>("cached parameters", payload).ok()
+  let payload = sealed::read(path, CACHE_MAGIC)?;
+  from_slice::<Params>("cached parameters", &payload).ok()
 }
 
-/// Writes a cache file atomically (temporary file, then rename).
-fn write_cached(dir: &Path, path: &Path, pp: &Params) -> Result<()> {
-  let io = |source| FoldError::Cache {
+/// Writes a cache file atomically.
+fn write_cached(path: &Path, pp: &Params) -> Result<()> {
+  sealed::write(path, CACHE_MAGIC, &to_vec(pp)).map_err(|source| FoldError::Cache {
     path: path.display().to_string(),
     source,
-  };
-  fs::create_dir_all(dir).map_err(io)?;
-  let payload = to_vec(pp);
-  let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-  let mut f = fs::File::create(&tmp).map_err(io)?;
-  f.write_all(CACHE_MAGIC).map_err(io)?;
-  f.write_all(&Sha256::digest(&payload)).map_err(io)?;
-  f.write_all(&payload).map_err(io)?;
-  f.sync_all().map_err(io)?;
-  fs::rename(&tmp, path).map_err(io)
+  })
 }

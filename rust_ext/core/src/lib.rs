@@ -18,6 +18,7 @@ pub mod plan;
 pub mod profile;
 pub mod proof;
 pub mod prover;
+mod sealed;
 pub mod verifier;
 
 pub use error::FoldError;

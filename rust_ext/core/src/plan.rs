@@ -104,9 +104,9 @@ fn auto_plan(net: &Network, opts: &PlanOptions) -> Result<Plan> {
 ///
 /// The choice depends on the layer shape alone, never on the depth, so a deeper network of
 /// the same width gets the same step circuit and memory stays flat in depth. A step's memory
-/// grows with its size, so of two nearly equally fast choices the smaller is taken: at width
-/// 16, 32 layers per step was about 10% faster than 16 but took half as much memory again,
-/// and a network of 16 layers cannot fill a 32-layer step at all.
+/// grows with its size, so of two nearly equally fast choices the smaller is taken: with
+/// private weights at width 16, 8 layers per step is estimated 12% slower than 32 and peaked
+/// at 414 MiB instead of 1,082 at depth 512 (BENCHMARKS.md).
 pub fn auto_layers_per_step(net: &Network, opts: &PlanOptions) -> Result<usize> {
   let estimates = layers_per_step_estimates(net, opts)?;
   let fastest = estimates.iter().map(|e| e.1).fold(f64::INFINITY, f64::min);

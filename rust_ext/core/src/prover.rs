@@ -441,7 +441,6 @@ fn prove_segments(
       // Compression is the costliest part of a segment: never redo it.
       c.save(si + 1, 0, None, &seg_proofs)?;
     }
-    release_free_memory();
   }
   debug_assert_eq!(act, y);
   progress.stage.store(stage::DONE, Ordering::Relaxed);
@@ -455,21 +454,4 @@ fn prove_segments(
     },
     stats,
   ))
-}
-
-/// Returns the heap's free pages to the system between segments. glibc keeps what a segment's
-/// keys and folding buffers freed in per-thread arenas, and the next segment's differently
-/// sized buffers do not always fit those holes, so without this the peak memory of a proof
-/// grew with its number of segments.
-fn release_free_memory() {
-  #[cfg(all(target_os = "linux", target_env = "gnu"))]
-  {
-    extern "C" {
-      fn malloc_trim(pad: usize) -> i32;
-    }
-    // SAFETY: malloc_trim only releases free memory of the allocator it belongs to.
-    unsafe {
-      malloc_trim(0);
-    }
-  }
 }

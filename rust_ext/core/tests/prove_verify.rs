@@ -54,15 +54,19 @@ fn network(mode: WeightMode, middle: usize, seed: i64) -> Network {
   Network::new(ST, layers, mode, salts).unwrap()
 }
 
-fn run(n: &Network, x: &[i64]) -> (ProofBundle, VerifierKeyBundle) {
-  let p = plan(
+fn one_layer_per_step(n: &Network) -> folding_core::plan::Plan {
+  plan(
     n,
     &PlanOptions {
       layers_per_step: Some(1),
       ..Default::default()
     },
   )
-  .unwrap();
+  .unwrap()
+}
+
+fn run(n: &Network, x: &[i64]) -> (ProofBundle, VerifierKeyBundle) {
+  let p = one_layer_per_step(n);
   let (proof, vk, _) = prove_with_key(n, &p, x, None, &Progress::default()).unwrap();
   (proof, vk)
 }
@@ -227,14 +231,7 @@ fn batch_proofs_verify_and_tampered_swapped_truncated_or_foreign_ones_are_reject
   rejects(&bad, "an output aliasing the true one under packing");
 
   // foreign: a single-inference proof against the batch key, and the other way round
-  let p = plan(
-    &n,
-    &PlanOptions {
-      layers_per_step: Some(1),
-      ..Default::default()
-    },
-  )
-  .unwrap();
+  let p = one_layer_per_step(&n);
   let (single, single_vk, _) = prove_with_key(&n, &p, &xs[0], None, &Progress::default()).unwrap();
   assert!(verify(&vk, &single).is_err());
   assert!(verify(&single_vk, &proof).is_err());
@@ -290,14 +287,7 @@ fn a_cancelled_proof_resumes_from_its_checkpoint_and_verifies() {
     // Segments of 1, 4 and 1 steps: the cancel lands inside the middle one.
     let n = network(mode, 4, 3);
     let x = [2, -1, 4];
-    let p = plan(
-      &n,
-      &PlanOptions {
-        layers_per_step: Some(1),
-        ..Default::default()
-      },
-    )
-    .unwrap();
+    let p = one_layer_per_step(&n);
     let dir = std::env::temp_dir().join(format!("folding-ckpt-{}-{mode:?}", std::process::id()));
     let (path, cache) = (dir.join("proof.ckpt"), dir.join("params"));
     let (reference, vk, _) =
