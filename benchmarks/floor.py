@@ -23,8 +23,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-import folding  # noqa: E402
-from folding.testing.models import depth_suite_onnx, narrow_mlp_onnx  # noqa: E402
+import folding
+from folding.testing.models import depth_suite_onnx, narrow_mlp_onnx
 
 CASES = {
     "w16-d16": lambda: narrow_mlp_onnx(16, 16),

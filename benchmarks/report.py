@@ -51,7 +51,8 @@ def machine_info() -> dict[str, Any]:
         nova = None
     try:
         commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
-                                capture_output=True, text=True, timeout=10).stdout.strip()
+                                capture_output=True, text=True, timeout=10,
+                                check=False).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         commit = ""
     return {
@@ -167,8 +168,8 @@ def markdown_section(meta: dict[str, Any], records: list[dict[str, Any]]) -> str
         lines += ["", *checks]
     cli = [r for r in records if r.get("cli")]
     if cli:
-        lines += ["", "Through the command line (`python -m folding ...`, one process per "
-                  "command; wall s / peak RSS MiB):", ""]
+        lines += ["", ("Through the command line (`python -m folding ...`, one process per "
+                       "command; wall s / peak RSS MiB):"), ""]
 
         def cell(c: dict[str, Any], step: str) -> str:
             e = c.get(step)
@@ -219,11 +220,11 @@ def ezkl_lines(records: list[dict[str, Any]]) -> list[str]:
                      ratio(e.get("verify_ms"), r.get("verify_ms")), ""])
     if not rows:
         return []
-    return ["", "Side by side with EZKL on the same ONNX file and input, in the same run "
-            "(EZKL: public input, output and parameters, KZG with an SRS made locally by "
-            "`gen_srs`, settings calibrated for resources; *one-time setup* is settings + "
-            "calibration + circuit compile + SRS + key generation; *prove* and its peak RSS "
-            "are the prove phase's own process):", "",
+    return ["", ("Side by side with EZKL on the same ONNX file and input, in the same run "
+                 "(EZKL: public input, output and parameters, KZG with an SRS made locally by "
+                 "`gen_srs`, settings calibrated for resources; *one-time setup* is settings + "
+                 "calibration + circuit compile + SRS + key generation; *prove* and its peak "
+                 "RSS are the prove phase's own process):"), "",
             *_markdown_table(["model", "prover", "one-time setup s", "prove s",
                               "peak RSS MiB (prove)", "proof bytes", "verify ms", "status"],
                              rows)]

@@ -42,7 +42,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # measure this checkout, wherever the command runs from
     sys.path.insert(0, str(REPO))
 
-from benchmarks.report import (  # noqa: E402 - needs REPO on sys.path
+from benchmarks.report import (  # needs REPO on sys.path
     MODES,
     machine_info,
     markdown_section,

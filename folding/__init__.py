@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["compile", "prove", "prove_batch", "verify", "__version__"]
+__all__ = ["__version__", "compile", "prove", "prove_batch", "verify"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from folding.api import compile, prove, prove_batch, verify

@@ -30,7 +30,7 @@ from folding.quantize import quantize
 from folding.reference import predict_int
 
 __all__ = [
-    "CompiledModel", "Proof", "ProgressInfo", "Verified", "VerifierKey",
+    "CompiledModel", "ProgressInfo", "Proof", "Verified", "VerifierKey",
     "batch_verifier_key", "compile", "default_cache_dir", "prove", "prove_batch", "verify",
 ]
 
@@ -336,7 +336,7 @@ def _native_model(quantized: QuantizedModel, private: bool, salts: Sequence[byte
     )
 
 
-def compile(  # noqa: A001 - the public verb of the API
+def compile(  # shadows the builtin: the public verb of the API
     model: bytes | FloatModel | QuantizedModel,
     *,
     calibration: npt.ArrayLike | None = None,
@@ -415,7 +415,7 @@ def _run_prover(call: Callable[[Any], Any], segments: int,
     def work() -> None:
         try:
             result["ok"] = call(handle)
-        except BaseException as exc:  # re-raised in the caller's thread
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
             result["error"] = exc
 
     start = time.monotonic()

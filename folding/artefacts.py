@@ -98,12 +98,12 @@ def unpack(data: bytes, expected: Kind) -> tuple[dict[str, Any], dict[str, bytes
     what = expected.name.lower().replace("_", " ")
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise ArtefactError(f"{what}: expected bytes, got {type(data).__name__}")
-    data = memoryview(data).cast("B")
-    if len(data) < len(MAGIC) or bytes(data[:len(MAGIC)]) != MAGIC:
+    view = memoryview(data).cast("B")
+    if len(view) < len(MAGIC) or bytes(view[:len(MAGIC)]) != MAGIC:
         raise ArtefactError(f"not a folding artefact (expected a {what})")
-    if len(data) < len(MAGIC) + 7 + _DIGEST:
+    if len(view) < len(MAGIC) + 7 + _DIGEST:
         raise ArtefactError(f"{what} is truncated")
-    reader = _Reader(data[:-_DIGEST], what)
+    reader = _Reader(view[:-_DIGEST], what)
     reader.take(len(MAGIC))
     kind, version, head_len = reader.unpack("<BHI")
     if version != FORMAT_VERSION:
@@ -111,7 +111,7 @@ def unpack(data: bytes, expected: Kind) -> tuple[dict[str, Any], dict[str, bytes
             f"{what} uses container format {version}; this library (folding {__version__}) "
             f"reads format {FORMAT_VERSION}"
         )
-    if hashlib.sha256(data[:-_DIGEST]).digest() != bytes(data[-_DIGEST:]):
+    if hashlib.sha256(view[:-_DIGEST]).digest() != bytes(view[-_DIGEST:]):
         raise ArtefactError(f"{what} is corrupt or truncated (checksum mismatch)")
     if kind != expected:
         found = Kind(kind).name.lower() if kind in Kind._value2member_map_ else str(kind)

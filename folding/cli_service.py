@@ -13,7 +13,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import grpc
 from google.protobuf import json_format
@@ -122,6 +122,13 @@ def add_remote(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(func=_cmd_remote)
 
 
+class _Variant(TypedDict):
+    """The compiled variant a remote call names (keyword arguments of the client)."""
+
+    private_weights: bool
+    layers_per_step: int | None
+
+
 def _job_dict(job: pb.Job) -> dict[str, Any]:
     return json_format.MessageToDict(job, preserving_proto_field_name=True)
 
@@ -142,8 +149,8 @@ def _cmd_remote(args: argparse.Namespace) -> int:
     tls_ca = args.tls_ca.read_bytes() if args.tls_ca else None
     client = Client(args.server, token=_read_token(args.token_file), tls_ca=tls_ca,
                     timeout_s=args.timeout)
-    variant = {"private_weights": getattr(args, "private_weights", False),
-               "layers_per_step": getattr(args, "layers_per_step", None)}
+    variant: _Variant = {"private_weights": getattr(args, "private_weights", False),
+                         "layers_per_step": getattr(args, "layers_per_step", None)}
     out: dict[str, Any]
     code = EXIT_OK
     try:

@@ -20,12 +20,13 @@ Errors are :class:`grpc.RpcError`; :func:`error_details` decodes their google.rp
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 import grpc
 import numpy as np
@@ -93,7 +94,7 @@ class Client:
     def close(self) -> None:
         self._channel.close()
 
-    def __enter__(self) -> Client:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -127,13 +128,16 @@ class Client:
             for i in range(0, len(blob), chunk_bytes):
                 yield pb.UploadModelRequest(chunk=blob[i:i + chunk_bytes])
 
-        return self._retry(lambda: self._stub.UploadModel(requests(), **self._kw()))
+        info: pb.ModelInfo = self._retry(
+            lambda: self._stub.UploadModel(requests(), **self._kw()))
+        return info
 
     def get_model(self, model_id: str, *, private_weights: bool = False,
                   layers_per_step: int | None = None, compile: bool = False) -> pb.ModelInfo:
         request = pb.GetModelRequest(model_id=model_id, compile=compile,
                                      options=_options(private_weights, layers_per_step))
-        return self._retry(lambda: self._stub.GetModel(request, **self._kw()))
+        info: pb.ModelInfo = self._retry(lambda: self._stub.GetModel(request, **self._kw()))
+        return info
 
     # -- jobs ---------------------------------------------------------------------------------
 
@@ -145,11 +149,13 @@ class Client:
             model_id=model_id, input=[float(v) for v in np.asarray(x, dtype=float).ravel()],
             options=_options(private_weights, layers_per_step),
             request_id=request_id or uuid.uuid4().hex)
-        return self._retry(lambda: self._stub.SubmitJob(request, **self._kw()))
+        job: pb.Job = self._retry(lambda: self._stub.SubmitJob(request, **self._kw()))
+        return job
 
     def get_job(self, job_id: str) -> pb.Job:
-        return self._retry(lambda: self._stub.GetJob(pb.GetJobRequest(job_id=job_id),
-                                                     **self._kw()))
+        job: pb.Job = self._retry(lambda: self._stub.GetJob(pb.GetJobRequest(job_id=job_id),
+                                                            **self._kw()))
+        return job
 
     def wait(self, job_id: str, timeout_s: float = 3600.0, poll_s: float = 30.0) -> pb.Job:
         """Waits until the job has finished or ``timeout_s`` passes; returns it as it is."""
@@ -157,15 +163,21 @@ class Client:
         while True:
             left = deadline - time.monotonic()
             step = max(0.01, min(poll_s, left))
-            job: pb.Job = self._retry(lambda: self._stub.WaitJob(
-                pb.WaitJobRequest(job_id=job_id, timeout_s=step), **self._kw(step + 10.0)))
+            job: pb.Job = self._retry(functools.partial(
+                self._wait_once, pb.WaitJobRequest(job_id=job_id, timeout_s=step),
+                step + 10.0))
             if job.state in TERMINAL or time.monotonic() >= deadline:
                 return job
 
-    def cancel(self, job_id: str) -> pb.Job:
-        return self._stub.CancelJob(pb.CancelJobRequest(job_id=job_id), **self._kw())
+    def _wait_once(self, request: pb.WaitJobRequest, timeout_s: float) -> pb.Job:
+        job: pb.Job = self._stub.WaitJob(request, **self._kw(timeout_s))
+        return job
 
-    def list_jobs(self, states: Sequence[int] = (), model_id: str = "",
+    def cancel(self, job_id: str) -> pb.Job:
+        job: pb.Job = self._stub.CancelJob(pb.CancelJobRequest(job_id=job_id), **self._kw())
+        return job
+
+    def list_jobs(self, states: Sequence[pb.JobState] = (), model_id: str = "",
                   page_size: int = 100) -> list[pb.Job]:
         """Every job (newest first), following the pages."""
         jobs: list[pb.Job] = []
@@ -173,11 +185,16 @@ class Client:
         while True:
             request = pb.ListJobsRequest(states=list(states), model_id=model_id,
                                          page_size=page_size, page_token=token)
-            page = self._retry(lambda: self._stub.ListJobs(request, **self._kw()))
+            page: pb.ListJobsResponse = self._retry(
+                functools.partial(self._list_page, request))
             jobs.extend(page.jobs)
             token = page.next_page_token
             if not token:
                 return jobs
+
+    def _list_page(self, request: pb.ListJobsRequest) -> pb.ListJobsResponse:
+        page: pb.ListJobsResponse = self._stub.ListJobs(request, **self._kw())
+        return page
 
     def watch(self, job_id: str, timeout_s: float = 3600.0) -> Iterator[pb.Job]:
         """The job's states and progress until it has finished, re-attaching (with
@@ -238,4 +255,6 @@ class Client:
             for i in range(0, len(proof), CHUNK):
                 yield pb.VerifyProofRequest(chunk=proof[i:i + CHUNK])
 
-        return self._retry(lambda: self._stub.VerifyProof(requests(), **self._kw()))
+        response: pb.VerifyProofResponse = self._retry(
+            lambda: self._stub.VerifyProof(requests(), **self._kw()))
+        return response

@@ -118,7 +118,7 @@ def test_private_weights_prove_and_verify(private: tuple[CompiledModel, Proof]) 
     assert model.private_weights and len(model.salts) == len(model.quantized.layers)
     folding.verify(proof, model.verifier_key)
     # the verifier key carries no weights: it is small and has no weight section
-    header, sections = artefacts.unpack(model.verifier_key.to_bytes(), Kind.VERIFIER_KEY)
+    _header, sections = artefacts.unpack(model.verifier_key.to_bytes(), Kind.VERIFIER_KEY)
     assert set(sections) == {"key"}
 
 

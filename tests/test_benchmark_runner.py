@@ -18,7 +18,7 @@ def test_run_py_records_a_small_case(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, str(REPO / "benchmarks" / "run.py"), "--only", "w16-d4",
          "--modes", "public", "--out", str(out), "--update-md", str(md), "--timeout", "600"],
-        cwd=REPO, capture_output=True, text=True, timeout=900)
+        cwd=REPO, capture_output=True, text=True, timeout=900, check=False)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     records = json.loads((out / "results.json").read_text())["results"]
     (r,) = records

@@ -3,6 +3,8 @@ specification) on random quantized models, and both report range errors alike.""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -19,7 +21,7 @@ def _model(seed: int, widths: list[int], act_bits: int, shift: int) -> Quantized
     layers = tuple(
         QuantLayer(name=f"l{i}", weight=rng.integers(-31, 32, (o, n)),
                    bias=rng.integers(-b, b + 1, o), relu=i + 2 < len(widths))
-        for i, (n, o) in enumerate(zip(widths, widths[1:], strict=False))
+        for i, (n, o) in enumerate(itertools.pairwise(widths))
     )
     return QuantizedModel(settings=QuantSettings(act_bits=act_bits, weight_bits=6, shift=shift),
                           layers=layers, input_scale=1.0, output_scale=1.0,

@@ -9,19 +9,22 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import grpc
 
 OPEN_SERVICES = ("/grpc.health.v1.Health/", "/grpc.reflection.v1alpha.ServerReflection/",
                  "/grpc.reflection.v1.ServerReflection/")
 
+_Request = TypeVar("_Request")
+_Response = TypeVar("_Response")
 
-def _denying(handler: grpc.RpcMethodHandler, code: grpc.StatusCode,
-             message: str) -> grpc.RpcMethodHandler:
+
+def _denying(handler: grpc.RpcMethodHandler[_Request, _Response], code: grpc.StatusCode,
+             message: str) -> grpc.RpcMethodHandler[_Request, _Response]:
     """A handler of the same kind as ``handler`` that ends the call with ``code``."""
 
-    async def deny(_request: Any, context: grpc.aio.ServicerContext) -> None:
+    async def deny(_request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> None:
         await context.abort(code, message)
 
     if handler.request_streaming and handler.response_streaming:
@@ -46,10 +49,11 @@ class TokenAuth(grpc.aio.ServerInterceptor):
         self._expected = f"Bearer {token}".encode()
 
     async def intercept_service(
-        self, continuation: Callable[[grpc.HandlerCallDetails],
-                                     Awaitable[grpc.RpcMethodHandler]],
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails],
+                               Awaitable[grpc.RpcMethodHandler[_Request, _Response] | None]],
         details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
+    ) -> grpc.RpcMethodHandler[_Request, _Response] | None:
         handler = await continuation(details)
         if handler is None or details.method.startswith(OPEN_SERVICES):
             return handler

@@ -201,7 +201,7 @@ class JobRunner:
                 job_id = self._queue.popleft()
             try:
                 self._run(job_id)
-            except Exception:  # noqa: BLE001 - a worker must survive any one job
+            except Exception:  # a worker must survive any one job (logged)
                 log.exception("job runner failed", extra={"job_id": job_id})
 
     def _run(self, job_id: str) -> None:
@@ -224,7 +224,7 @@ class JobRunner:
             proof = self._stored_proof(job) or self._prove(job, live, cancel)
         except CancelledError:
             self._stopped(job)
-        except Exception as exc:  # noqa: BLE001 - every failure is the job's result
+        except Exception as exc:  # every failure is the job's result
             code = error_code(exc)
             if not isinstance(exc, FoldingError):
                 log.exception("job failed unexpectedly", extra={"job_id": job_id})

@@ -10,7 +10,7 @@ import hashlib
 import math
 import os
 from collections.abc import AsyncIterator
-from typing import Any, NoReturn
+from typing import Any, NoReturn, cast
 
 import grpc
 import numpy as np
@@ -31,7 +31,7 @@ from folding.errors import (
 from folding.reference import predict_int
 from folding.service.config import ServiceConfig
 from folding.service.jobs import JobFinishedError, JobRunner
-from folding.service.models import ModelRegistry, UnknownModelError
+from folding.service.models import ModelRegistry
 from folding.service.store import (
     STATES,
     ArtefactStore,
@@ -52,7 +52,7 @@ MAX_LAYERS_PER_STEP = 4096
 # -- errors ------------------------------------------------------------------------------------
 
 
-async def _abort(context: grpc.aio.ServicerContext, code: grpc.StatusCode, message: str,
+async def _abort(context: grpc.aio.ServicerContext[Any, Any], code: grpc.StatusCode, message: str,
                  *details: pb_message.Message) -> NoReturn:
     status = status_pb2.Status(code=code.value[0], message=message)
     for detail in details:
@@ -66,18 +66,18 @@ def _bad_request(field: str, description: str) -> error_details_pb2.BadRequest:
         error_details_pb2.BadRequest.FieldViolation(field=field, description=description)])
 
 
-async def _invalid(context: grpc.aio.ServicerContext, field: str, message: str) -> NoReturn:
+async def _invalid(context: grpc.aio.ServicerContext[Any, Any], field: str, message: str) -> NoReturn:
     await _abort(context, grpc.StatusCode.INVALID_ARGUMENT, f"{field}: {message}",
                  _bad_request(field, message))
 
 
-async def _not_found(context: grpc.aio.ServicerContext, kind: str, name: str) -> NoReturn:
+async def _not_found(context: grpc.aio.ServicerContext[Any, Any], kind: str, name: str) -> NoReturn:
     await _abort(context, grpc.StatusCode.NOT_FOUND, f"no {kind} {name!r}",
                  error_details_pb2.ResourceInfo(resource_type=kind, resource_name=name,
                                                 description="not found"))
 
 
-async def _precondition(context: grpc.aio.ServicerContext, kind: str, subject: str,
+async def _precondition(context: grpc.aio.ServicerContext[Any, Any], kind: str, subject: str,
                         message: str) -> NoReturn:
     await _abort(context, grpc.StatusCode.FAILED_PRECONDITION, message,
                  error_details_pb2.PreconditionFailure(violations=[
@@ -85,7 +85,7 @@ async def _precondition(context: grpc.aio.ServicerContext, kind: str, subject: s
                          type=kind, subject=subject, description=message)]))
 
 
-async def _exhausted(context: grpc.aio.ServicerContext, subject: str, message: str) -> NoReturn:
+async def _exhausted(context: grpc.aio.ServicerContext[Any, Any], subject: str, message: str) -> NoReturn:
     await _abort(context, grpc.StatusCode.RESOURCE_EXHAUSTED, message,
                  error_details_pb2.QuotaFailure(violations=[
                      error_details_pb2.QuotaFailure.Violation(subject=subject,
@@ -141,7 +141,7 @@ class ProverServicer(prover_pb2_grpc.ProverServicer):
         self._config, self._store, self._files = config, store, files
         self._models, self._runner = models, runner
 
-    async def _refuse_if_draining(self, context: grpc.aio.ServicerContext) -> None:
+    async def _refuse_if_draining(self, context: grpc.aio.ServicerContext[Any, Any]) -> None:
         if self._runner.draining:
             await _abort(context, grpc.StatusCode.UNAVAILABLE,
                          "the server is draining; retry on another server or after restart")
@@ -150,7 +150,7 @@ class ProverServicer(prover_pb2_grpc.ProverServicer):
         rate, eta, elapsed = self._runner.rate_and_eta(job)
         return pb.Job(
             job_id=job.job_id, model_id=job.model_id, request_id=job.request_id or "",
-            options=_options_msg(job.options), state=pb.JobState.Value(job.state),
+            options=_options_msg(job.options), state=cast(pb.JobState, pb.JobState.Value(job.state)),
             progress=pb.Progress(stage=job.stage, segment=job.segment, segments=job.segments,
                                  steps_done=job.steps_done, total_steps=job.total_steps,
                                  rate=rate, eta_s=eta, elapsed_s=elapsed),
@@ -160,7 +160,7 @@ class ProverServicer(prover_pb2_grpc.ProverServicer):
             resumed_from_step=job.resumed_from_step, commitment=job.commitment,
             output=list(job.output), logits=list(job.logits), proof_bytes=job.proof_bytes)
 
-    async def _job(self, job_id: str, context: grpc.aio.ServicerContext) -> JobRecord:
+    async def _job(self, job_id: str, context: grpc.aio.ServicerContext[Any, Any]) -> JobRecord:
         if not job_id:
             await _invalid(context, "job_id", "required")
         job = self._runner.snapshot(job_id)
@@ -169,7 +169,7 @@ class ProverServicer(prover_pb2_grpc.ProverServicer):
         return job
 
     async def _variant_options(self, model_id: str, msg: pb.ModelOptions,
-                               context: grpc.aio.ServicerContext) -> Options:
+                               context: grpc.aio.ServicerContext[Any, Any]) -> Options:
         if not model_id:
             await _invalid(context, "model_id", "required")
         options = _options(msg)
@@ -181,7 +181,7 @@ class ProverServicer(prover_pb2_grpc.ProverServicer):
         return options
 
     async def _compiled_variant(self, model_id: str, options: Options,
-                                context: grpc.aio.ServicerContext) -> api.CompiledModel:
+                                context: grpc.aio.ServicerContext[Any, Any]) -> api.CompiledModel:
         if self._models.variant(model_id, options) is None:
             await _precondition(context, "COMPILED", f"{model_id}/{options.key}",
                                 f"model {model_id} has no compiled variant {options.key} yet: "
@@ -191,7 +191,7 @@ class ProverServicer(prover_pb2_grpc.ProverServicer):
     # -- models -------------------------------------------------------------------------------
 
     async def UploadModel(self, request_iterator: AsyncIterator[pb.UploadModelRequest],
-                          context: grpc.aio.ServicerContext) -> pb.ModelInfo:
+                          context: grpc.aio.ServicerContext[Any, Any]) -> pb.ModelInfo:
         await self._refuse_if_draining(context)
         limit = self._config.max_model_bytes
         first = await anext(aiter(request_iterator), None)
@@ -234,7 +234,7 @@ class ProverServicer(prover_pb2_grpc.ProverServicer):
             staged.unlink(missing_ok=True)
 
     async def GetModel(self, request: pb.GetModelRequest,
-                       context: grpc.aio.ServicerContext) -> pb.ModelInfo:
+                       context: grpc.aio.ServicerContext[Any, Any]) -> pb.ModelInfo:
         options = await self._variant_options(request.model_id, request.options, context)
         if request.compile:
             await asyncio.to_thread(self._models.compiled, request.model_id, options)
@@ -243,7 +243,7 @@ class ProverServicer(prover_pb2_grpc.ProverServicer):
     # -- jobs ---------------------------------------------------------------------------------
 
     async def SubmitJob(self, request: pb.SubmitJobRequest,
-                        context: grpc.aio.ServicerContext) -> pb.Job:
+                        context: grpc.aio.ServicerContext[Any, Any]) -> pb.Job:
         await self._refuse_if_draining(context)
         options = await self._variant_options(request.model_id, request.options, context)
         x = list(request.input)
@@ -274,11 +274,11 @@ class ProverServicer(prover_pb2_grpc.ProverServicer):
         return self._job_msg(job)
 
     async def GetJob(self, request: pb.GetJobRequest,
-                     context: grpc.aio.ServicerContext) -> pb.Job:
+                     context: grpc.aio.ServicerContext[Any, Any]) -> pb.Job:
         return self._job_msg(await self._job(request.job_id, context))
 
     async def WaitJob(self, request: pb.WaitJobRequest,
-                      context: grpc.aio.ServicerContext) -> pb.Job:
+                      context: grpc.aio.ServicerContext[Any, Any]) -> pb.Job:
         job = await self._job(request.job_id, context)
         remaining = context.time_remaining()
         budget = min(request.timeout_s if request.timeout_s > 0 else math.inf,
@@ -292,7 +292,7 @@ class ProverServicer(prover_pb2_grpc.ProverServicer):
         return self._job_msg(job)
 
     async def CancelJob(self, request: pb.CancelJobRequest,
-                        context: grpc.aio.ServicerContext) -> pb.Job:
+                        context: grpc.aio.ServicerContext[Any, Any]) -> pb.Job:
         await self._job(request.job_id, context)
         try:
             return self._job_msg(self._runner.cancel(request.job_id))
@@ -300,7 +300,7 @@ class ProverServicer(prover_pb2_grpc.ProverServicer):
             await _precondition(context, "STATE", request.job_id, str(exc))
 
     async def ListJobs(self, request: pb.ListJobsRequest,
-                       context: grpc.aio.ServicerContext) -> pb.ListJobsResponse:
+                       context: grpc.aio.ServicerContext[Any, Any]) -> pb.ListJobsResponse:
         size = request.page_size or 100
         if size > 1000:
             await _invalid(context, "page_size", f"at most 1000, got {size}")
@@ -312,13 +312,13 @@ class ProverServicer(prover_pb2_grpc.ProverServicer):
             if not request.page_token.isdigit():
                 await _invalid(context, "page_token", "not a token this server issued")
             before = int(request.page_token)
-        jobs = self._store.list(states, request.model_id or None, size + 1, before)
+        jobs = self._store.list_jobs(states, request.model_id or None, size + 1, before)
         token = str(jobs[size - 1].seq) if len(jobs) > size else ""
         return pb.ListJobsResponse(jobs=[self._job_msg(j) for j in jobs[:size]],
                                    next_page_token=token)
 
     async def WatchJob(self, request: pb.WatchJobRequest,
-                       context: grpc.aio.ServicerContext) -> AsyncIterator[pb.JobEvent]:
+                       context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[pb.JobEvent]:
         job = await self._job(request.job_id, context)
         last: tuple[Any, ...] | None = None
         while True:
@@ -335,7 +335,7 @@ class ProverServicer(prover_pb2_grpc.ProverServicer):
     # -- artefacts ----------------------------------------------------------------------------
 
     async def _chunks(self, data: bytes, chunk_bytes: int,
-                      context: grpc.aio.ServicerContext) -> AsyncIterator[pb.Chunk]:
+                      context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[pb.Chunk]:
         if chunk_bytes > MAX_CHUNK:
             await _invalid(context, "chunk_bytes", f"at most {MAX_CHUNK}, got {chunk_bytes}")
         size = chunk_bytes or DEFAULT_CHUNK
@@ -344,7 +344,7 @@ class ProverServicer(prover_pb2_grpc.ProverServicer):
                            total_bytes=len(data))
 
     async def FetchProof(self, request: pb.FetchProofRequest,
-                         context: grpc.aio.ServicerContext) -> AsyncIterator[pb.Chunk]:
+                         context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[pb.Chunk]:
         job = await self._job(request.job_id, context)
         if job.state != "SUCCEEDED":
             await _precondition(context, "STATE", job.job_id,
@@ -355,7 +355,7 @@ class ProverServicer(prover_pb2_grpc.ProverServicer):
             yield chunk
 
     async def FetchVerifierKey(self, request: pb.FetchVerifierKeyRequest,
-                               context: grpc.aio.ServicerContext) -> AsyncIterator[pb.Chunk]:
+                               context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[pb.Chunk]:
         options = await self._variant_options(request.model_id, request.options, context)
         compiled = await self._compiled_variant(request.model_id, options, context)
         async for chunk in self._chunks(compiled.verifier_key.to_bytes(), request.chunk_bytes,
@@ -363,7 +363,7 @@ class ProverServicer(prover_pb2_grpc.ProverServicer):
             yield chunk
 
     async def VerifyProof(self, request_iterator: AsyncIterator[pb.VerifyProofRequest],
-                          context: grpc.aio.ServicerContext) -> pb.VerifyProofResponse:
+                          context: grpc.aio.ServicerContext[Any, Any]) -> pb.VerifyProofResponse:
         first = await anext(aiter(request_iterator), None)
         if first is None or first.WhichOneof("part") != "header":
             await _invalid(context, "header", "the first message must be the verify header")

@@ -234,10 +234,11 @@ class JobStore:
             new = self._db.execute("SELECT * FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
         return _from_row(new)
 
-    def list(self, states: Sequence[str] = (), model_id: str | None = None,
-             limit: int = 100, before_seq: int | None = None) -> list[JobRecord]:
+    def list_jobs(self, states: Sequence[str] = (), model_id: str | None = None,
+                  limit: int = 100, before_seq: int | None = None) -> list[JobRecord]:
         """Jobs newest first, filtered by state and model, from before ``before_seq``."""
-        where, args = [], []
+        where: list[str] = []
+        args: list[str | int] = []
         if states:
             where.append(f"state IN ({', '.join('?' * len(states))})")
             args.extend(states)
