@@ -39,6 +39,8 @@ def add_serve(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--max-queue", type=_positive, default=64, metavar="N")
     p.add_argument("--max-model-mib", type=_positive, default=1024, metavar="MIB")
     p.add_argument("--max-input-len", type=_positive, default=1 << 20, metavar="N")
+    p.add_argument("--max-concurrent-rpcs", type=_positive, default=1000, metavar="N",
+                   help="calls in progress at once, streams included (more: RESOURCE_EXHAUSTED)")
     p.add_argument("--checkpoint-every", type=int, default=8, metavar="STEPS")
     p.add_argument("--cache-dir", type=Path, metavar="DIR",
                    help="public-parameter cache (default: DATA_DIR/params)")
@@ -74,6 +76,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     config = ServiceConfig(
         data_dir=args.data_dir, workers=args.workers, max_queue=args.max_queue,
         max_model_bytes=args.max_model_mib * MiB, max_input_len=args.max_input_len,
+        max_concurrent_rpcs=args.max_concurrent_rpcs,
         checkpoint_every=args.checkpoint_every, token=_read_token(args.token_file),
         cache_dir=args.cache_dir)
     tls = TlsFiles(args.tls_cert, args.tls_key) if args.tls_cert else None

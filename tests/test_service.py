@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import subprocess
+import threading
+import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +26,7 @@ from folding.service.config import ServiceConfig
 from folding.service.server import TlsFiles
 from folding.testing import mlp_onnx
 from folding.v1 import prover_pb2 as pb
+from folding.v1 import prover_pb2_grpc
 
 SMALL_ONNX = mlp_onnx([4, 6, 6, 3], seed=3)          # 3 steps at one layer per step
 LONG_ONNX = mlp_onnx([4, *[6] * 30, 3], seed=5)       # 31 steps: time to cancel it
@@ -256,6 +259,41 @@ def test_a_full_queue_is_resource_exhausted(tmp_path: Path, params: Path) -> Non
                         request_id=waiting.request_id).job_id == waiting.job_id
         for job_id in (waiting.job_id, running.job_id):
             c.cancel(job_id)
+
+
+def test_calls_beyond_the_concurrency_cap_are_resource_exhausted(tmp_path: Path,
+                                                                 params: Path) -> None:
+    """Two uploads that never finish hold both slots; a third call is refused at once (and
+    does not queue up), and the server answers again once they end."""
+    release = threading.Event()
+
+    def stalled() -> Iterator[pb.UploadModelRequest]:
+        yield pb.UploadModelRequest(header=pb.UploadHeader(total_bytes=10, sha256="0" * 64))
+        release.wait(60)
+
+    with running_server(_config(tmp_path, params, max_concurrent_rpcs=2)) as (_, address), \
+            Client(address, timeout_s=30, retries=1) as c:
+        channel = grpc.insecure_channel(address)
+        stub = prover_pb2_grpc.ProverStub(channel)
+        held = [stub.UploadModel.future(stalled(), timeout=60) for _ in range(2)]
+        deadline = time.monotonic() + 30
+        while True:  # the two uploads reach the server asynchronously
+            try:
+                c.get_job("no-such-job")
+            except grpc.RpcError as exc:
+                if exc.code() == grpc.StatusCode.RESOURCE_EXHAUSTED:
+                    break
+                assert exc.code() == grpc.StatusCode.NOT_FOUND
+            assert time.monotonic() < deadline, "the cap never applied"
+            time.sleep(0.05)
+        release.set()
+        for call in held:  # the stalled uploads end with their own (client) error
+            with pytest.raises(grpc.RpcError):
+                call.result()
+        channel.close()
+        with pytest.raises(grpc.RpcError) as exc:
+            c.get_job("no-such-job")
+        assert _code(exc) == grpc.StatusCode.NOT_FOUND
 
 
 def test_a_draining_server_refuses_new_work(tmp_path: Path, params: Path) -> None:

@@ -4,6 +4,8 @@ finishes once, the interrupted one from its checkpoint, and its proof verifies."
 
 from __future__ import annotations
 
+import os
+import subprocess
 import time
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from folding.v1 import prover_pb2 as pb
 DEEP_ONNX = mlp_onnx([4, *[6] * 47, 3], seed=11)   # 48 steps at one layer per step
 SMALL_ONNX = mlp_onnx([4, 6, 6, 3], seed=3)
 X = [0.3, -0.2, 0.5, 0.1]
+REPO = Path(__file__).resolve().parents[1]
 CHECKPOINT_EVERY = 2
 
 
@@ -105,3 +108,18 @@ def test_sigterm_drains_to_a_checkpoint_and_the_next_start_resumes(tmp_path: Pat
             _check_resumed(client, model_id, job.job_id)
     finally:
         assert server.terminate() == 0
+
+
+@pytest.mark.slow
+def test_the_readme_service_walkthrough(tmp_path: Path) -> None:
+    """`scripts/service_demo.sh`: serve, upload the bundled 64-layer MLP, submit, watch each
+    step, fetch the proof and key, verify locally."""
+    done = subprocess.run(["bash", str(REPO / "scripts" / "service_demo.sh")],
+                          env=dict(os.environ, DEMO_DIR=str(tmp_path)), capture_output=True,
+                          text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "(64 layers" in done.stdout and "\nVALID" in done.stdout
+    steps = [line for line in done.stderr.splitlines() if " RUNNING fold " in line]
+    assert len({line.split(" step ")[1].split(",")[0] for line in steps}) >= 4, done.stderr
+    assert done.stderr.rstrip().endswith("SUCCEEDED succeeded segment 2/2 step 8/8")
+    assert (tmp_path / "proof.bin").stat().st_size > 0

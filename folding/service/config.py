@@ -19,6 +19,9 @@ class ServiceConfig:
         max_model_bytes: Largest ONNX upload.
         max_input_len: Longest input vector.
         max_proof_bytes: Largest proof accepted by VerifyProof.
+        max_concurrent_rpcs: Calls in progress at once, streams (watches, uploads) included;
+            one more is refused with RESOURCE_EXHAUSTED. It bounds the server's memory
+            however many clients connect.
         checkpoint_every: Fold steps between checkpoints of a running job.
         token: Bearer token every call but health checks and reflection must carry (None:
             no auth).
@@ -33,6 +36,7 @@ class ServiceConfig:
     max_model_bytes: int = 1024 * MiB
     max_input_len: int = 1 << 20
     max_proof_bytes: int = 256 * MiB
+    max_concurrent_rpcs: int = 1000
     checkpoint_every: int = 8
     token: str | None = None
     cache_dir: Path | None = None
@@ -41,7 +45,7 @@ class ServiceConfig:
 
     def __post_init__(self) -> None:
         for name in ("workers", "max_queue", "max_model_bytes", "max_input_len",
-                     "max_proof_bytes"):
+                     "max_proof_bytes", "max_concurrent_rpcs"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.checkpoint_every < 0:

@@ -96,7 +96,8 @@ async def create_server(address: str, config: ServiceConfig, *, tls: TlsFiles | 
     runner = JobRunner(store, files, models, config, metrics)
 
     interceptors = [TokenAuth(config.token)] if config.token else []
-    server = grpc.aio.server(interceptors=interceptors, options=[
+    server = grpc.aio.server(interceptors=interceptors,
+                             maximum_concurrent_rpcs=config.max_concurrent_rpcs, options=[
         ("grpc.max_receive_message_length", _MESSAGE_LIMIT),
         ("grpc.max_send_message_length", _MESSAGE_LIMIT),
     ])
