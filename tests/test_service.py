@@ -275,9 +275,15 @@ def test_calls_beyond_the_concurrency_cap_are_resource_exhausted(tmp_path: Path,
             Client(address, timeout_s=30, retries=1) as c:
         channel = grpc.insecure_channel(address)
         stub = prover_pb2_grpc.ProverStub(channel)
-        held = [stub.UploadModel.future(stalled(), timeout=60) for _ in range(2)]
+        started: list[grpc.Future] = []
+        held: list[grpc.Future] = []
         deadline = time.monotonic() + 30
-        while True:  # the two uploads reach the server asynchronously
+        while True:
+            # A probe can race an upload to the last slot: replace an upload it refused.
+            held = [h for h in held if not h.done()]
+            while len(held) < 2:
+                held.append(stub.UploadModel.future(stalled(), timeout=60))
+                started.append(held[-1])
             try:
                 c.get_job("no-such-job")
             except grpc.RpcError as exc:
@@ -287,7 +293,7 @@ def test_calls_beyond_the_concurrency_cap_are_resource_exhausted(tmp_path: Path,
             assert time.monotonic() < deadline, "the cap never applied"
             time.sleep(0.05)
         release.set()
-        for call in held:  # the stalled uploads end with their own (client) error
+        for call in started:  # every upload ends with an error: refused, or empty
             with pytest.raises(grpc.RpcError):
                 call.result()
         channel.close()
