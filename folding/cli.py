@@ -23,6 +23,7 @@ import numpy.typing as npt
 
 from folding import __version__, api
 from folding.api import CompiledModel, ProgressInfo, Proof, VerifierKey
+from folding.cli_cluster import add_cluster_options, add_prove_batch, prove_on_cluster
 from folding.cli_service import add_remote, add_serve
 from folding.errors import (
     ArtefactError,
@@ -281,9 +282,14 @@ def _cmd_prove(args: argparse.Namespace) -> int:
     bar = None if args.json or args.no_progress else _ProgressBar()
     start = time.perf_counter()
     try:
-        proof = api.prove(model, x, quantized=args.quantized, cache_dir=args.cache_dir,
-                          progress=bar, checkpoint=args.checkpoint,
-                          checkpoint_every=args.checkpoint_every)
+        if args.ray is not None:
+            if args.checkpoint is not None:
+                raise UsageError("--checkpoint is one file; with --ray use --checkpoint-dir")
+            proof, _ = prove_on_cluster(args, model, x, bar)
+        else:
+            proof = api.prove(model, x, quantized=args.quantized, cache_dir=args.cache_dir,
+                              progress=bar, checkpoint=args.checkpoint,
+                              checkpoint_every=args.checkpoint_every)
     finally:
         if bar is not None:
             bar.close()
@@ -409,6 +415,7 @@ def _add_prove(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--checkpoint-every", type=_positive, default=0, metavar="N",
                    help="steps between checkpoints (default: after each segment and on "
                         "interrupt)")
+    add_cluster_options(p, segments=True)
     p.set_defaults(func=_cmd_prove)
 
 
@@ -434,7 +441,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="log diagnostics to stderr")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     common = _common()
-    for add in (_add_inspect, _add_compile, _add_prove, _add_verify, add_serve, add_remote):
+    for add in (_add_inspect, _add_compile, _add_prove, add_prove_batch, _add_verify,
+                add_serve, add_remote):
         add(sub, common)
     return parser
 

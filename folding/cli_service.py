@@ -53,6 +53,11 @@ def add_serve(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--port-file", type=Path, metavar="FILE",
                    help="write the bound ports here as JSON once serving")
     p.add_argument("--log-format", choices=("json", "text"), default="json")
+    p.add_argument("--ray", metavar="ADDRESS", nargs="?", const="",
+                   help="prove jobs on Ray: a cluster address, 'local', or nothing for "
+                        "RAY_ADDRESS")
+    p.add_argument("--ray-workers", type=_positive, default=2, metavar="N",
+                   help="prover actors on the cluster (default 2)")
     p.set_defaults(func=_cmd_serve)
 
 
@@ -76,7 +81,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     config = ServiceConfig(
         data_dir=args.data_dir, workers=args.workers, max_queue=args.max_queue,
         max_model_bytes=args.max_model_mib * MiB, max_input_len=args.max_input_len,
-        max_concurrent_rpcs=args.max_concurrent_rpcs,
+        max_concurrent_rpcs=args.max_concurrent_rpcs, ray_address=args.ray,
+        ray_workers=args.ray_workers,
         checkpoint_every=args.checkpoint_every, token=_read_token(args.token_file),
         cache_dir=args.cache_dir)
     tls = TlsFiles(args.tls_cert, args.tls_key) if args.tls_cert else None

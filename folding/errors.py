@@ -104,3 +104,8 @@ class VerificationError(FoldingError):
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(f"proof is invalid: {reason}")
+
+
+class ClusterError(FoldingError):
+    """The Ray cluster cannot run the job: Ray is missing, the cluster lacks the resources
+    the job asks for, or workers kept failing past their retries."""

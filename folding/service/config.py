@@ -28,6 +28,9 @@ class ServiceConfig:
         cache_dir: Public-parameter cache (default: ``data_dir/params``).
         poll_interval_s: How often progress is sampled and watchers are updated.
         drain_timeout_s: On SIGTERM, how long running jobs get to checkpoint and stop.
+        ray_address: Prove on Ray (``folding.cluster``): a cluster address, ``"local"``, or
+            ``""`` for ``RAY_ADDRESS``; None proves in this process.
+        ray_workers: Prover actors on the cluster; a job's segments are spread over them.
     """
 
     data_dir: Path
@@ -42,10 +45,12 @@ class ServiceConfig:
     cache_dir: Path | None = None
     poll_interval_s: float = 0.2
     drain_timeout_s: float = 60.0
+    ray_address: str | None = None
+    ray_workers: int = 2
 
     def __post_init__(self) -> None:
         for name in ("workers", "max_queue", "max_model_bytes", "max_input_len",
-                     "max_proof_bytes", "max_concurrent_rpcs"):
+                     "max_proof_bytes", "max_concurrent_rpcs", "ray_workers"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.checkpoint_every < 0:

@@ -15,6 +15,7 @@ Guarantees, given the store's transactions:
 from __future__ import annotations
 
 import logging
+import shutil
 import threading
 import time
 from collections import deque
@@ -100,11 +101,19 @@ class JobRunner:
         self._client_cancelled: set[str] = set()
         self._draining = False
         self._threads: list[threading.Thread] = []
+        self._pool: Any = None  # a folding.cluster.ProverPool when proving on Ray
 
     # -- lifecycle ----------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Requeues jobs a crash left running, queues every queued job, starts the workers."""
+        """Requeues jobs a crash left running, queues every queued job, starts the workers
+        (and, with ``ray_address``, the cluster's prover pool)."""
+        if self._config.ray_address is not None:
+            from folding import cluster
+
+            cluster.connect(self._config.ray_address or None)
+            self._pool = cluster.ProverPool(workers=self._config.ray_workers,
+                                            cache_dir=str(self._config.params_dir))
         for job_id in self._store.requeue_running():
             log.info("requeued a job left running", extra={"job_id": job_id})
         with self._cv:
@@ -129,7 +138,10 @@ class JobRunner:
         deadline = time.monotonic() + timeout_s
         for t in self._threads:
             t.join(max(0.0, deadline - time.monotonic()))
-        return not any(t.is_alive() for t in self._threads)
+        stopped = not any(t.is_alive() for t in self._threads)
+        if self._pool is not None and stopped:
+            self._pool.close()
+        return stopped
 
     @property
     def draining(self) -> bool:
@@ -279,10 +291,20 @@ class JobRunner:
                                    total_steps=live.total_steps)
 
         start = time.perf_counter()
-        proof = api.prove(compiled, job.input, cache_dir=self._config.params_dir,
-                          progress=report, poll_interval=self._config.poll_interval_s,
-                          checkpoint=self._files.checkpoint(job.job_id),
-                          checkpoint_every=self._config.checkpoint_every, cancel=cancel)
+        if self._pool is not None:
+            from folding import cluster
+
+            proof = cluster.prove(compiled, job.input, pool=self._pool,
+                                  checkpoint_dir=self._files.checkpoint_dir(job.job_id),
+                                  checkpoint_every=self._config.checkpoint_every or 8,
+                                  progress=report, poll_interval=self._config.poll_interval_s,
+                                  cancel=cancel)
+            shutil.rmtree(self._files.checkpoint_dir(job.job_id), ignore_errors=True)
+        else:
+            proof = api.prove(compiled, job.input, cache_dir=self._config.params_dir,
+                              progress=report, poll_interval=self._config.poll_interval_s,
+                              checkpoint=self._files.checkpoint(job.job_id),
+                              checkpoint_every=self._config.checkpoint_every, cancel=cancel)
         self._metrics.stage_seconds.labels("prove").observe(time.perf_counter() - start)
         for stage in ("setup", "witness", "fold", "compress"):
             self._metrics.stage_seconds.labels(stage).observe(float(proof.stats[f"{stage}_s"]))
@@ -294,6 +316,7 @@ class JobRunner:
         its checkpoint kept."""
         if job.job_id in self._client_cancelled:
             self._files.checkpoint(job.job_id).unlink(missing_ok=True)
+            shutil.rmtree(self._files.checkpoint_dir(job.job_id), ignore_errors=True)
             self._finish(job, CANCELLED)
         else:
             self._store.transition(job.job_id, [RUNNING], state=QUEUED, stage="queued")

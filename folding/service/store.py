@@ -328,6 +328,10 @@ class ArtefactStore:
     def checkpoint(self, job_id: str) -> Path:
         return self.root / "checkpoints" / f"{job_id}.ckpt"
 
+    def checkpoint_dir(self, job_id: str) -> Path:
+        """Segment checkpoints of a job proven on a cluster."""
+        return self.root / "checkpoints" / f"{job_id}.d"
+
     def temp_file(self) -> tuple[int, Path]:
         """A new temporary file beside the artefacts (same file system, for renames)."""
         fd, name = tempfile.mkstemp(dir=self.root / "tmp")

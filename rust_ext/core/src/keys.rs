@@ -1,8 +1,10 @@
 //! Public parameters per segment: set up once, cached on disk under a content digest of the
 //! segment's circuit (shape, position and, in public-model mode, every constant), so a
-//! cached file can never be reused for another circuit.
+//! cached file can never be reused for another circuit. Long-lived workers (cluster
+//! actors) may also keep recent keys in memory ([`keep_in_memory`]).
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use nova_snark::traits::snark::RelaxedR1CSSNARKTrait;
 use sha2::{Digest, Sha256};
@@ -27,7 +29,7 @@ pub struct SegmentKeys {
   pub pk: CompressedPk,
   /// Verifier key of the compressed SNARK.
   pub vk: CompressedVk,
-  /// Whether the parameters came from the cache.
+  /// Whether the parameters came from the disk cache (when first loaded).
   pub from_cache: bool,
 }
 
@@ -61,12 +63,55 @@ fn cache_path(dir: &Path, digest: &[u8; 32]) -> PathBuf {
   dir.join(format!("{}.pp", hex(digest)))
 }
 
-/// Sets up (or loads from `cache_dir`) the keys of a segment.
+/// Most segments' keys kept in memory (0: none, the default).
+static KEEP: AtomicUsize = AtomicUsize::new(0);
+/// The kept keys, least recently used first.
+static KEPT: Mutex<Vec<([u8; 32], Arc<SegmentKeys>)>> = Mutex::new(Vec::new());
+
+/// Keeps the keys of the `segments` most recently used segment circuits in memory, so a
+/// process that proves the same shapes again (a cluster actor, a batch) loads them once.
+/// Off by default: a one-shot prover holds one segment's keys at a time, and its peak
+/// memory stays flat in depth. Lowering the number drops keys at once.
+pub fn keep_in_memory(segments: usize) {
+  KEEP.store(segments, Ordering::Relaxed);
+  let mut kept = KEPT.lock().unwrap_or_else(|e| e.into_inner());
+  let excess = kept.len().saturating_sub(segments);
+  kept.drain(..excess);
+}
+
+/// Sets up (or loads from memory, then from `cache_dir`) the keys of a segment.
 pub fn load_or_setup(
   seg: &Arc<SegmentCircuit<Fr>>,
   cache_dir: Option<&Path>,
-) -> Result<SegmentKeys> {
+) -> Result<Arc<SegmentKeys>> {
   let digest = circuit_digest(seg);
+  let keep = KEEP.load(Ordering::Relaxed);
+  if keep > 0 {
+    let mut kept = KEPT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(i) = kept.iter().position(|(d, _)| *d == digest) {
+      let entry = kept.remove(i);
+      let keys = entry.1.clone();
+      kept.push(entry);
+      return Ok(keys);
+    }
+  }
+  let keys = Arc::new(load_or_setup_uncached(seg, &digest, cache_dir)?);
+  if keep > 0 {
+    let mut kept = KEPT.lock().unwrap_or_else(|e| e.into_inner());
+    kept.push((digest, keys.clone()));
+    let excess = kept.len().saturating_sub(keep);
+    kept.drain(..excess);
+  }
+  Ok(keys)
+}
+
+/// `load_or_setup` without the memory: from the disk cache, or a new setup.
+fn load_or_setup_uncached(
+  seg: &Arc<SegmentCircuit<Fr>>,
+  digest: &[u8; 32],
+  cache_dir: Option<&Path>,
+) -> Result<SegmentKeys> {
+  let digest = *digest;
   let cached = cache_dir.and_then(|d| read_cached(&cache_path(d, &digest)));
   let from_cache = cached.is_some();
   let pp = match cached {

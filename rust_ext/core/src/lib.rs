@@ -13,6 +13,7 @@ pub mod hash;
 pub mod ipa;
 pub mod keys;
 pub mod model;
+pub mod parallel;
 pub mod packing;
 pub mod plan;
 pub mod profile;

@@ -354,9 +354,15 @@ pub fn segment_circuit<F: PrimeField>(net: &Network, seg: &Segment) -> Arc<Segme
 
 /// The private model commitment: the hash chain over every layer's salted packed weights.
 pub fn model_chain<F: PrimeField>(net: &Network) -> Result<F> {
+  model_chain_prefix(net, net.layers.len())
+}
+
+/// The hash chain over the first `layers` layers: the chain value a proof's state holds
+/// where layer `layers` starts (private weights).
+pub fn model_chain_prefix<F: PrimeField>(net: &Network, layers: usize) -> Result<F> {
   let consts = hash::constants::<F>();
   let mut h = F::from(hash::MODEL_CHAIN_INIT);
-  for (l, layer) in net.layers.iter().enumerate() {
+  for (l, layer) in net.layers.iter().enumerate().take(layers) {
     let layout = LaneLayout::declared(&net.settings, layer.n_in, layer.n_out)?;
     let salt = net
       .salts

@@ -15,6 +15,7 @@ pub const PROOF_FORMAT: u32 = 1;
 pub const VK_FORMAT: u32 = 2;
 const PROOF_MAGIC: &[u8; 8] = b"FOLDPRF\0";
 const VK_MAGIC: &[u8; 8] = b"FOLDVK\0\0";
+const SEGMENT_MAGIC: &[u8; 8] = b"FOLDSEG\0";
 /// Upper bound on any decoded artefact (guards against forged length prefixes).
 const DECODE_LIMIT: usize = 1 << 31;
 
@@ -166,6 +167,21 @@ impl CommitmentHasher {
 fn feed<T: Serialize>(hash: &mut Sha256, value: &T) {
   bincode::serde::encode_into_std_write(value, &mut HashWriter(hash), config())
     .expect("hashing cannot fail");
+}
+
+impl SegmentProof {
+  /// Encodes one segment's proof on its own (a cluster worker's result), tagged with the
+  /// proof format it belongs to.
+  pub fn to_bytes(&self) -> Vec<u8> {
+    encode(SEGMENT_MAGIC, &(PROOF_FORMAT, self))
+  }
+
+  /// Decodes and version-checks one segment's proof.
+  pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+    let (format, seg): (u32, Self) = decode(SEGMENT_MAGIC, "segment proof", bytes)?;
+    check_version("segment proof", format, PROOF_FORMAT)?;
+    Ok(seg)
+  }
 }
 
 impl ProofBundle {

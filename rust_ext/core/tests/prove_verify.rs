@@ -2,6 +2,9 @@
 //! tampered, reordered, dropped and foreign proofs with a clear error.
 use std::sync::atomic::Ordering;
 
+mod common;
+
+use common::{network, one_layer_per_step, ST};
 use folding_core::checkpoint::Checkpointer;
 use folding_core::model::{DenseLayer, Network, Settings, WeightMode};
 use folding_core::plan::{plan, PlanOptions};
@@ -25,44 +28,6 @@ fn verify(vk: &VerifierKeyBundle, proof: &ProofBundle) -> Result<(), FoldError> 
     "one-shot and prepared verification disagree"
   );
   once
-}
-
-const ST: Settings = Settings {
-  act_bits: 8,
-  weight_bits: 6,
-  shift: 3,
-};
-
-fn layer(seed: i64, n_in: usize, n_out: usize, relu: bool) -> DenseLayer {
-  DenseLayer {
-    n_in,
-    n_out,
-    relu,
-    weight: (0..(n_in * n_out) as i64)
-      .map(|k| ((k * 5 + seed * 13) % 7) - 3)
-      .collect(),
-    bias: (0..n_out as i64).map(|j| (j * 5 + seed) % 11 - 5).collect(),
-  }
-}
-
-/// 3 -> 4 head, `middle` layers 4 -> 4, 4 -> 2 tail: three segments.
-fn network(mode: WeightMode, middle: usize, seed: i64) -> Network {
-  let mut layers = vec![layer(seed, 3, 4, true)];
-  layers.extend((0..middle).map(|l| layer(seed + l as i64 + 1, 4, 4, true)));
-  layers.push(layer(seed + 100, 4, 2, false));
-  let salts = (0..layers.len()).map(|l| [l as u8; 32]).collect();
-  Network::new(ST, layers, mode, salts).unwrap()
-}
-
-fn one_layer_per_step(n: &Network) -> folding_core::plan::Plan {
-  plan(
-    n,
-    &PlanOptions {
-      layers_per_step: Some(1),
-      ..Default::default()
-    },
-  )
-  .unwrap()
 }
 
 fn run(n: &Network, x: &[i64]) -> (ProofBundle, VerifierKeyBundle) {

@@ -8,9 +8,9 @@ use std::sync::Arc;
 use folding_core::checkpoint::Checkpointer;
 use folding_core::model::{self, DenseLayer, Network, Settings, WeightMode};
 use folding_core::plan::{self, Plan, PlanOptions};
-use folding_core::proof::{ProofBundle, VerifierKeyBundle};
+use folding_core::proof::{ProofBundle, SegmentProof, VerifierKeyBundle};
 use folding_core::prover::{self, stage};
-use folding_core::{batch, profile, verifier, FoldError};
+use folding_core::{batch, parallel, profile, verifier, FoldError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
@@ -243,6 +243,63 @@ impl NativeModel {
     Ok((PyBytes::new(py, &proof), d))
   }
 
+  /// Proves segment `segment` alone from the activations entering each of its steps (a
+  /// cluster worker's share of one proof); returns `(segment_proof, stats)`. With
+  /// `checkpoint` the segment resumes from, and saves, its own checkpoint file.
+  #[pyo3(signature = (segment, x, step_inputs, cache_dir=None, progress=None, checkpoint=None, checkpoint_every=0))]
+  #[allow(clippy::too_many_arguments)]
+  fn prove_segment<'py>(
+    &self,
+    py: Python<'py>,
+    segment: usize,
+    x: Vec<i64>,
+    step_inputs: Vec<Vec<i64>>,
+    cache_dir: Option<PathBuf>,
+    progress: Option<&Progress>,
+    checkpoint: Option<PathBuf>,
+    checkpoint_every: u64,
+  ) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyDict>)> {
+    let handle = progress.map(|p| p.inner.clone()).unwrap_or_default();
+    let (proof, stats) = run(py, || {
+      let ck = checkpoint
+        .as_deref()
+        .map(|path| Checkpointer::new(path, checkpoint_every, &self.net, &self.plan, &x));
+      let (proof, stats) = parallel::prove_one_segment(
+        &self.net,
+        &self.plan,
+        segment,
+        &x,
+        &step_inputs,
+        cache_dir.as_deref(),
+        &handle,
+        ck.as_ref(),
+      )?;
+      Ok((proof.to_bytes(), stats))
+    })?;
+    let d = stats_dict(py, &stats)?;
+    Ok((PyBytes::new(py, &proof), d))
+  }
+
+  /// Puts segment proofs (any order) together into the proof of input `x` for the model
+  /// whose verifier key has commitment `commitment`; checks that they chain from `x` to its
+  /// output.
+  fn assemble<'py>(
+    &self,
+    py: Python<'py>,
+    x: Vec<i64>,
+    segments: Vec<Vec<u8>>,
+    commitment: [u8; 32],
+  ) -> PyResult<Bound<'py, PyBytes>> {
+    let proof = run(py, || {
+      let parts = segments
+        .iter()
+        .map(|b| SegmentProof::from_bytes(b))
+        .collect::<Result<Vec<_>, _>>()?;
+      Ok(parallel::assemble(&self.net, &self.plan, &x, commitment, parts)?.to_bytes())
+    })?;
+    Ok(PyBytes::new(py, &proof))
+  }
+
   /// Sets up (or loads) the batch step's keys for `items` inputs per step; returns the
   /// batch verifier key (one key serves any batch size).
   #[pyo3(signature = (items, cache_dir=None))]
@@ -349,6 +406,13 @@ fn stats_dict<'py>(py: Python<'py>, stats: &prover::ProveStats) -> PyResult<Boun
   Ok(d)
 }
 
+/// Keeps the keys of the `segments` most recently used segment circuits in memory (0, the
+/// default, keeps none): for long-lived workers that prove the same shapes again.
+#[pyfunction]
+fn keep_keys_in_memory(segments: usize) {
+  folding_core::keys::keep_in_memory(segments);
+}
+
 /// Verifies an encoded proof against an encoded verifier key; raises on any failure.
 #[pyfunction]
 fn verify(py: Python<'_>, verifier_key: Vec<u8>, proof: Vec<u8>) -> PyResult<()> {
@@ -438,6 +502,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
   m.add_function(wrap_pyfunction!(model_commitment, m)?)?;
   m.add_function(wrap_pyfunction!(proof_info, m)?)?;
   m.add_function(wrap_pyfunction!(verifier_key_info, m)?)?;
+  m.add_function(wrap_pyfunction!(keep_keys_in_memory, m)?)?;
   m.add("NOVA_SNARK_VERSION", folding_core::keys::NOVA_VERSION)?;
   m.add("CIRCUIT_VERSION", folding_core::CIRCUIT_VERSION)?;
   Ok(())

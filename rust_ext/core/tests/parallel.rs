@@ -1,0 +1,209 @@
+//! Segments proven apart (what cluster workers do) assemble into the same statement as the
+//! sequential proof and verify; mix-ups and wrong witnesses are refused; a segment resumes
+//! from its own checkpoint.
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+
+mod common;
+
+use common::network;
+use folding_core::checkpoint::Checkpointer;
+use folding_core::model::{Network, WeightMode};
+use folding_core::parallel::{assemble, prove_one_segment, segment_step_inputs};
+use folding_core::plan::{plan_from_segments, Plan};
+use folding_core::proof::SegmentProof;
+use folding_core::prover::{prove_with_key, Progress};
+use folding_core::verifier::verify;
+use folding_core::FoldError;
+
+/// The 3 -> 4 head, the middle run cut in two, the tail: four segments of one layer per step.
+fn four_segments(n: &Network) -> Plan {
+  let middle = n.layers.len() - 2;
+  let half = middle / 2;
+  plan_from_segments(
+    n,
+    &[
+      (0, 1, 1),
+      (1, half, 1),
+      (1 + half, middle - half, 1),
+      (1 + middle, 1, 1),
+    ],
+  )
+  .unwrap()
+}
+
+/// One parameter cache for this test binary: each segment shape is set up once.
+fn cache() -> PathBuf {
+  let dir = std::env::temp_dir().join(format!("folding-parallel-params-{}", std::process::id()));
+  std::fs::create_dir_all(&dir).unwrap();
+  dir
+}
+
+fn prove_apart(n: &Network, p: &Plan, x: &[i64], si: usize) -> SegmentProof {
+  let inputs = segment_step_inputs(n, p, si, x).unwrap();
+  let (seg, _) = prove_one_segment(
+    n,
+    p,
+    si,
+    x,
+    &inputs,
+    Some(&cache()),
+    &Progress::default(),
+    None,
+  )
+  .unwrap();
+  // Through the encoding a worker sends back.
+  SegmentProof::from_bytes(&seg.to_bytes()).unwrap()
+}
+
+/// The error of a call that must fail (a proof bundle is too large to print on success).
+fn refused<T>(r: Result<T, FoldError>) -> String {
+  match r {
+    Ok(_) => panic!("accepted what must be refused"),
+    Err(e) => e.to_string(),
+  }
+}
+
+#[test]
+fn segments_proven_apart_assemble_into_the_sequential_statement() {
+  for mode in [WeightMode::Public, WeightMode::Private] {
+    let n = network(mode, 4, 2);
+    let p = four_segments(&n);
+    let x = [6, -2, 3];
+    let (seq, vk, _) = prove_with_key(&n, &p, &x, Some(&cache()), &Progress::default()).unwrap();
+
+    // Out of order, each on its own.
+    let parts: Vec<_> = (0..p.segments.len())
+      .rev()
+      .map(|si| prove_apart(&n, &p, &x, si))
+      .collect();
+    for part in &parts {
+      let s = &seq
+        .segments
+        .iter()
+        .find(|s| s.first_step == part.first_step)
+        .unwrap();
+      assert_eq!(
+        (&part.z0, &part.zn),
+        (&s.z0, &s.zn),
+        "{mode:?}: boundary states differ"
+      );
+    }
+    let proof = assemble(&n, &p, &x, vk.commitment(), parts.clone()).unwrap();
+    assert_eq!(
+      (&proof.model_commitment, &proof.input, &proof.output),
+      (&seq.model_commitment, &seq.input, &seq.output)
+    );
+    verify(&vk, &proof).unwrap();
+
+    // A missing segment, and another input's first segment, are refused at assembly.
+    let err = refused(assemble(&n, &p, &x, vk.commitment(), parts[1..].to_vec()));
+    assert!(err.contains("segment proofs"), "{err}");
+    let mut mixed = parts.clone();
+    let first = mixed.len() - 1; // proven in reverse order
+    mixed[first] = prove_apart(&n, &p, &[6, -2, 4], 0);
+    let err = refused(assemble(&n, &p, &x, vk.commitment(), mixed));
+    assert!(err.contains("does not start where the input ends"), "{err}");
+  }
+}
+
+#[test]
+fn a_wrong_witness_and_a_wrong_segment_are_refused() {
+  let n = network(WeightMode::Public, 4, 3);
+  let p = four_segments(&n);
+  let x = [1, 2, 3];
+  let mut inputs = segment_step_inputs(&n, &p, 1, &x).unwrap();
+  inputs[1][0] += 1;
+  let err = prove_one_segment(
+    &n,
+    &p,
+    1,
+    &x,
+    &inputs,
+    Some(&cache()),
+    &Progress::default(),
+    None,
+  );
+  assert!(
+    matches!(&err, Err(FoldError::InvalidModel { reason }) if reason.contains("inconsistent")),
+    "{err:?}"
+  );
+  let short = &inputs[..1];
+  assert!(prove_one_segment(&n, &p, 1, &x, short, None, &Progress::default(), None).is_err());
+  assert!(prove_one_segment(&n, &p, 9, &x, &inputs, None, &Progress::default(), None).is_err());
+  assert!(SegmentProof::from_bytes(b"FOLDSEG\0garbage").is_err());
+}
+
+#[test]
+fn a_cancelled_segment_resumes_from_its_checkpoint() {
+  let n = network(WeightMode::Public, 12, 4);
+  let p = four_segments(&n);
+  let x = [2, 0, -1];
+  let dir = std::env::temp_dir().join(format!("folding-seg-ckpt-{}", std::process::id()));
+  std::fs::create_dir_all(&dir).unwrap();
+  let ck = Checkpointer::new(&dir.join("seg1.ckpt"), 1, &n, &p, &x);
+  let inputs = segment_step_inputs(&n, &p, 1, &x).unwrap();
+
+  // Cancel after two steps (the cancel flag is read before each step).
+  let progress = Progress::default();
+  let cancelled = std::thread::scope(|s| {
+    let h =
+      s.spawn(|| prove_one_segment(&n, &p, 1, &x, &inputs, Some(&cache()), &progress, Some(&ck)));
+    while progress.steps_done.load(Ordering::Relaxed) < 2 {
+      std::thread::yield_now();
+    }
+    progress.cancel.store(true, Ordering::Relaxed);
+    h.join().unwrap()
+  });
+  assert!(
+    matches!(cancelled, Err(FoldError::Cancelled)),
+    "{cancelled:?}"
+  );
+
+  let (seg, stats) = prove_one_segment(
+    &n,
+    &p,
+    1,
+    &x,
+    &inputs,
+    None,
+    &Progress::default(),
+    Some(&ck),
+  )
+  .unwrap();
+  assert!(
+    stats.resumed_from_step > p.segments[1].first_step,
+    "{stats:?}"
+  );
+  let (seq, vk, _) = prove_with_key(&n, &p, &x, Some(&cache()), &Progress::default()).unwrap();
+  let mut parts: Vec<_> = [0, 2, 3]
+    .iter()
+    .map(|&si| prove_apart(&n, &p, &x, si))
+    .collect();
+  parts.push(seg);
+  let proof = assemble(&n, &p, &x, vk.commitment(), parts).unwrap();
+  assert_eq!(proof.output, seq.output);
+  verify(&vk, &proof).unwrap();
+  let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn keys_kept_in_memory_are_set_up_once() {
+  use folding_core::engine::Fr;
+  use folding_core::keys::{keep_in_memory, load_or_setup};
+  use folding_core::plan::segment_circuit;
+  use std::sync::Arc;
+
+  let n = network(WeightMode::Public, 2, 5);
+  let p = four_segments(&n);
+  let head = segment_circuit::<Fr>(&n, &p.segments[0]);
+  let tail = segment_circuit::<Fr>(&n, &p.segments[3]);
+  keep_in_memory(1);
+  let a = load_or_setup(&head, None).unwrap();
+  assert!(Arc::ptr_eq(&a, &load_or_setup(&head, None).unwrap()));
+  load_or_setup(&tail, None).unwrap(); // evicts the head's keys
+  assert!(!Arc::ptr_eq(&a, &load_or_setup(&head, None).unwrap()));
+  keep_in_memory(0);
+  let b = load_or_setup(&head, None).unwrap();
+  assert!(!Arc::ptr_eq(&b, &load_or_setup(&head, None).unwrap()));
+}
