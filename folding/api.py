@@ -440,6 +440,28 @@ def _run_prover(call: Callable[[Any], Any], segments: int,
     return result["ok"]
 
 
+def quantize_one(q: QuantizedModel, x: npt.ArrayLike, quantized: bool = False
+                 ) -> npt.NDArray[np.int64]:
+    """One input vector as the model's integers: quantized with its input scale, or (when
+    ``quantized``) checked to be ``input_dim`` integers already.
+
+    Raises:
+        InputError: A wrong shape or type.
+    """
+    if quantized:
+        arr = np.asarray(x)
+        if arr.shape != (q.input_dim,) or not np.issubdtype(arr.dtype, np.integer):
+            raise InputError(
+                f"quantized input must be {q.input_dim} integers, got shape {arr.shape} "
+                f"of {arr.dtype}"
+            )
+        return arr.astype(np.int64)
+    x_q = q.quantize_input(x)
+    if x_q.ndim != 1:
+        raise InputError(f"prove takes one input vector, got shape {x_q.shape}")
+    return x_q
+
+
 def prove(
     model: CompiledModel | bytes,
     x: npt.ArrayLike,
@@ -481,18 +503,7 @@ def prove(
     """
     compiled = _load_model(model)
     q = compiled.quantized
-    if quantized:
-        arr = np.asarray(x)
-        if arr.shape != (q.input_dim,) or not np.issubdtype(arr.dtype, np.integer):
-            raise InputError(
-                f"quantized input must be {q.input_dim} integers, got shape {arr.shape} "
-                f"of {arr.dtype}"
-            )
-        x_q = arr.astype(np.int64)
-    else:
-        x_q = q.quantize_input(x)
-        if x_q.ndim != 1:
-            raise InputError(f"prove takes one input vector, got shape {x_q.shape}")
+    x_q = quantize_one(q, x, quantized)
     expected = predict_int(q, x_q)  # the specification; raises RangeError naming the layer
 
     if checkpoint_every < 0:

@@ -25,6 +25,7 @@ from folding import __version__, api
 from folding.api import CompiledModel, ProgressInfo, Proof, VerifierKey
 from folding.cli_cluster import add_cluster_options, add_prove_batch, prove_on_cluster
 from folding.cli_service import add_remote, add_serve
+from folding.cli_types import positive_int
 from folding.errors import (
     ArtefactError,
     FoldingError,
@@ -357,16 +358,6 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {value}")
-    return value
-
-
 def _common() -> argparse.ArgumentParser:
     """Options every subcommand takes (also accepted after the subcommand)."""
     common = argparse.ArgumentParser(add_help=False)
@@ -389,14 +380,14 @@ def _add_compile(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", type=Path, required=True, metavar="MODEL.fold")
     p.add_argument("--calibration", type=Path, metavar="FILE.npy",
                    help="sample inputs [n, input_dim] for choosing scales")
-    p.add_argument("--layers-per-step", type=_positive, metavar="N")
+    p.add_argument("--layers-per-step", type=positive_int, metavar="N")
     p.add_argument("--private-weights", action="store_true",
                    help="hide the weights behind a salted hash chain")
-    p.add_argument("--act-bits", type=_positive, default=16, metavar="BITS")
-    p.add_argument("--weight-bits", type=_positive, default=8, metavar="BITS")
+    p.add_argument("--act-bits", type=positive_int, default=16, metavar="BITS")
+    p.add_argument("--weight-bits", type=positive_int, default=8, metavar="BITS")
     p.add_argument("--shift", type=int, metavar="S", help="rescale shift (default: calibrated)")
-    p.add_argument("--max-segment-nnz", type=_positive, metavar="N")
-    p.add_argument("--max-segment-steps", type=_positive, metavar="N")
+    p.add_argument("--max-segment-nnz", type=positive_int, metavar="N")
+    p.add_argument("--max-segment-steps", type=positive_int, metavar="N")
     p.add_argument("--vk-out", type=Path, metavar="FILE.vk", help="also write the verifier key")
     p.add_argument("--cache-dir", type=Path, metavar="DIR", help="public-parameter cache")
     p.set_defaults(func=_cmd_compile)
@@ -412,7 +403,7 @@ def _add_prove(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--no-progress", action="store_true", help="draw no progress bar")
     p.add_argument("--checkpoint", type=Path, metavar="FILE",
                    help="keep a checkpoint here and resume from it (removed when done)")
-    p.add_argument("--checkpoint-every", type=_positive, default=0, metavar="N",
+    p.add_argument("--checkpoint-every", type=positive_int, default=0, metavar="N",
                    help="steps between checkpoints (default: after each segment and on "
                         "interrupt)")
     add_cluster_options(p, segments=True)

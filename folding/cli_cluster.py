@@ -12,13 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from folding.api import CompiledModel, Proof
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be positive, got {value}")
-    return value
+from folding.cli_types import positive_int
 
 
 def add_cluster_options(p: argparse.ArgumentParser, *, segments: bool) -> None:
@@ -27,12 +21,12 @@ def add_cluster_options(p: argparse.ArgumentParser, *, segments: bool) -> None:
     g.add_argument("--ray", metavar="ADDRESS", nargs="?", const="",
                    help="prove on Ray: a cluster address, 'local' to start one here, or "
                         "nothing for RAY_ADDRESS")
-    g.add_argument("--workers", type=_positive, default=2, metavar="N",
+    g.add_argument("--workers", type=positive_int, default=2, metavar="N",
                    help="prover actors (default 2)")
     g.add_argument("--cpus-per-worker", type=float, default=1.0, metavar="N",
                    help="CPUs (and prover threads) per actor (default 1)")
     if segments:
-        g.add_argument("--segments", type=_positive, metavar="K",
+        g.add_argument("--segments", type=positive_int, metavar="K",
                        help="cut the longest run of one step shape into K segments, proven "
                             "at once (a new plan: write its key with --vk-out)")
         g.add_argument("--vk-out", type=Path, metavar="FILE.vk",

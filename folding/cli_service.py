@@ -18,16 +18,10 @@ from typing import Any, TypedDict
 import grpc
 from google.protobuf import json_format
 
+from folding.cli_types import positive_int
 from folding.v1 import prover_pb2 as pb
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def add_serve(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -35,11 +29,11 @@ def add_serve(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--address", default="127.0.0.1:7433", help="host:port (port 0: any)")
     p.add_argument("--data-dir", type=Path, default=Path("folding-data"), metavar="DIR",
                    help="job store, models, proofs and checkpoints")
-    p.add_argument("--workers", type=_positive, default=1, help="jobs proven at once")
-    p.add_argument("--max-queue", type=_positive, default=64, metavar="N")
-    p.add_argument("--max-model-mib", type=_positive, default=1024, metavar="MIB")
-    p.add_argument("--max-input-len", type=_positive, default=1 << 20, metavar="N")
-    p.add_argument("--max-concurrent-rpcs", type=_positive, default=1000, metavar="N",
+    p.add_argument("--workers", type=positive_int, default=1, help="jobs proven at once")
+    p.add_argument("--max-queue", type=positive_int, default=64, metavar="N")
+    p.add_argument("--max-model-mib", type=positive_int, default=1024, metavar="MIB")
+    p.add_argument("--max-input-len", type=positive_int, default=1 << 20, metavar="N")
+    p.add_argument("--max-concurrent-rpcs", type=positive_int, default=1000, metavar="N",
                    help="calls in progress at once, streams included (more: RESOURCE_EXHAUSTED)")
     p.add_argument("--checkpoint-every", type=int, default=8, metavar="STEPS")
     p.add_argument("--cache-dir", type=Path, metavar="DIR",
@@ -56,7 +50,7 @@ def add_serve(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--ray", metavar="ADDRESS", nargs="?", const="",
                    help="prove jobs on Ray: a cluster address, 'local', or nothing for "
                         "RAY_ADDRESS")
-    p.add_argument("--ray-workers", type=_positive, default=2, metavar="N",
+    p.add_argument("--ray-workers", type=positive_int, default=2, metavar="N",
                    help="prover actors on the cluster (default 2)")
     p.set_defaults(func=_cmd_serve)
 
@@ -102,7 +96,7 @@ def add_remote(sub: Any, common: argparse.ArgumentParser) -> None:
                       help="deadline of each call")
     variant = argparse.ArgumentParser(add_help=False)
     variant.add_argument("--private-weights", action="store_true")
-    variant.add_argument("--layers-per-step", type=_positive, metavar="N")
+    variant.add_argument("--layers-per-step", type=positive_int, metavar="N")
 
     v = verbs.add_parser("upload", parents=[conn], help="upload an ONNX model")
     v.add_argument("model", type=Path, metavar="MODEL.onnx")

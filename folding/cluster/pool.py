@@ -17,7 +17,7 @@ from typing import Any, Self
 
 from folding.cluster.actors import ProverActor
 from folding.cluster.runtime import check_resources, ray_module
-from folding.errors import ClusterError
+from folding.errors import CancelledError, ClusterError
 
 log = logging.getLogger(__name__)
 
@@ -125,8 +125,6 @@ class ProverPool:
     def _run(self, tasks: Sequence[Task], on_poll: Callable[[int, int], None] | None,
              poll_interval: float, cancel: threading.Event | None) -> list[Any]:
         ray = ray_module()
-        from folding.errors import CancelledError
-
         pending: deque[Task] = deque(tasks)
         running: dict[Any, tuple[Task, Any]] = {}
         idle = list(self.actors)

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from folding import api
-from folding.api import CompiledModel, ProgressInfo, Proof
+from folding.api import CompiledModel, ProgressInfo, Proof, quantize_one
 from folding.cluster.actors import ModelSpec
 from folding.cluster.pool import ProverPool, Task
 from folding.cluster.runtime import cluster_gpus, ray_module
@@ -54,20 +54,6 @@ def with_segments(model: CompiledModel, segments: int, *,
     return out
 
 
-def _quantize(model: CompiledModel, x: npt.ArrayLike, quantized: bool) -> np.ndarray:
-    q = model.quantized
-    arr = np.asarray(x)
-    if quantized:
-        if arr.shape != (q.input_dim,) or not np.issubdtype(arr.dtype, np.integer):
-            raise InputError(f"quantized input must be {q.input_dim} integers, got shape "
-                             f"{arr.shape} of {arr.dtype}")
-        return arr.astype(np.int64)
-    x_q = q.quantize_input(arr)
-    if x_q.ndim != 1:
-        raise InputError(f"prove takes one input vector, got shape {x_q.shape}")
-    return x_q
-
-
 def _raise_first(results: list[Any]) -> None:
     for r in results:
         if isinstance(r, BaseException):
@@ -96,7 +82,7 @@ def prove(model: CompiledModel, x: npt.ArrayLike, *, pool: ProverPool,
         ProvingError: A worker's prover failed.
     """
     ray = ray_module()
-    x_q = _quantize(model, x, quantized)
+    x_q = quantize_one(model.quantized, x, quantized)
     predict_int(model.quantized, x_q)  # range errors name the layer, before any work
     spec_ref = ray.put(ModelSpec.of(model))
     segments = list(model.segments)
@@ -174,7 +160,7 @@ def prove_batch(model: CompiledModel, xs: npt.ArrayLike, *, pool: ProverPool,
     early: dict[int, FoldingError] = {}
     for i, row in enumerate(rows):
         try:
-            x_q = _quantize(model, row, quantized)
+            x_q = quantize_one(model.quantized, row, quantized)
             predict_int(model.quantized, x_q)
         except FoldingError as exc:
             early[i] = exc

@@ -21,7 +21,7 @@ use crate::model::{forward, Network, WeightMode};
 use crate::plan::{model_chain_prefix, segment_circuit, Plan, Segment};
 use crate::proof::{ProofBundle, SegmentProof, PROOF_FORMAT};
 use crate::prover::{
-  initial_state, prove_segment, stage, step_witness, Progress, ProveStats, Resume,
+  fe_bytes, initial_state, prove_segment, stage, step_witness, Progress, ProveStats, Resume,
 };
 
 /// The state before `seg`'s first step when `act` enters it.
@@ -213,8 +213,4 @@ pub fn assemble(
     output: y,
     segments,
   })
-}
-
-fn fe_bytes(v: &[Fr]) -> Vec<[u8; 32]> {
-  v.iter().map(hash::to_bytes).collect()
 }

@@ -89,7 +89,8 @@ pub struct ProveStats {
   pub resumed_from_step: u64,
 }
 
-fn fe_bytes(v: &[Fr]) -> Vec<[u8; 32]> {
+/// Canonical encodings of field elements (a state as proofs carry it).
+pub(crate) fn fe_bytes(v: &[Fr]) -> Vec<[u8; 32]> {
   v.iter().map(hash::to_bytes).collect()
 }
 
