@@ -11,6 +11,7 @@ single truth value, and two models are compared by their artefact digests, not w
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,7 @@ from folding.errors import (
     QuantizationError,
     RangeError,
 )
+from folding.geometry import Window2d
 
 if TYPE_CHECKING:  # pragma: no cover
     from folding.quantize import QuantReport
@@ -76,6 +78,9 @@ class DenseLayer:
     weight: FloatArray
     bias: FloatArray
     relu: bool
+    skip_from: int | None = None
+
+    kind = "dense"
 
     def __post_init__(self) -> None:
         weight = _frozen_array(self.weight, np.float64)
@@ -90,9 +95,7 @@ class DenseLayer:
                 f"bias shape {bias.shape} does not match {weight.shape[0]} outputs",
                 node=self.name,
             )
-        for label, array in (("weight", weight), ("bias", bias)):
-            if not np.isfinite(array).all():
-                raise ModelImportError(f"{label} contains NaN or infinity", node=self.name)
+        _check_finite(self.name, weight, bias)
         object.__setattr__(self, "weight", weight)
         object.__setattr__(self, "bias", bias)
 
@@ -107,40 +110,255 @@ class DenseLayer:
         return int(self.weight.shape[0])
 
     @property
+    def in_shape(self) -> tuple[int, ...]:
+        """Shape of one input: a vector."""
+        return (self.in_dim,)
+
+    @property
+    def out_shape(self) -> tuple[int, ...]:
+        """Shape of one output: a vector."""
+        return (self.out_dim,)
+
+    @property
     def num_parameters(self) -> int:
         """Weights plus biases."""
         return int(self.weight.size + self.bias.size)
 
+    def weight_max(self) -> float | None:
+        """``max |W|``, which bounds the layer's scale (see :mod:`folding.quantize`)."""
+        return float(np.abs(self.weight).max())
+
+    def preactivation(self, x: FloatArray) -> FloatArray:
+        """``W x + b`` for a batch ``[batch, in_dim]``."""
+        result: FloatArray = x @ self.weight.T + self.bias
+        return result
+
+
+@dataclass(frozen=True, eq=False)
+class ConvLayer:
+    """One float 2-D convolution (one group, dilation 1), optionally followed by ReLU.
+
+    Attributes:
+        name: The ONNX node the layer came from.
+        weight: float64 ``[out_channels, in_channels, kh, kw]``.
+        bias: float64 ``[out_channels]``.
+        window: The geometry: input map shape, kernel, stride and pads.
+        relu: Whether ReLU follows (after the residual addition, when there is one).
+        skip_from: Residual: the activation entering layer ``skip_from`` is added to this
+            layer's output before its ReLU (``None``: no residual).
+    """
+
+    name: str
+    weight: FloatArray
+    bias: FloatArray
+    window: Window2d
+    relu: bool
+    skip_from: int | None = None
+
+    kind = "conv"
+
+    def __post_init__(self) -> None:
+        weight = _frozen_array(self.weight, np.float64)
+        bias = _frozen_array(self.bias, np.float64)
+        if weight.ndim != 4 or 0 in weight.shape:
+            raise ModelImportError(
+                f"weight must be a non-empty [out, in, kh, kw] array, got shape {weight.shape}",
+                node=self.name)
+        if weight.shape[1] != self.window.in_shape[0] or weight.shape[2:] != self.window.kernel:
+            raise ModelImportError(
+                f"weight shape {weight.shape} does not match {self.window.in_shape[0]} input "
+                f"channels and kernel {list(self.window.kernel)}", node=self.name)
+        if bias.shape != (weight.shape[0],):
+            raise ModelImportError(
+                f"bias shape {bias.shape} does not match {weight.shape[0]} output channels",
+                node=self.name)
+        _check_finite(self.name, weight, bias)
+        object.__setattr__(self, "weight", weight)
+        object.__setattr__(self, "bias", bias)
+
+    @property
+    def in_shape(self) -> tuple[int, ...]:
+        """``(in_channels, h, w)``."""
+        return self.window.in_shape
+
+    @property
+    def out_shape(self) -> tuple[int, ...]:
+        """``(out_channels, oh, ow)``."""
+        return (int(self.weight.shape[0]), *self.window.out_hw)
+
+    @property
+    def in_dim(self) -> int:
+        """Flat input length."""
+        return self.window.in_dim
+
+    @property
+    def out_dim(self) -> int:
+        """Flat output length."""
+        return math.prod(self.out_shape)
+
+    @property
+    def num_parameters(self) -> int:
+        """Weights plus biases."""
+        return int(self.weight.size + self.bias.size)
+
+    def weight_max(self) -> float | None:
+        """``max |W|``."""
+        return float(np.abs(self.weight).max())
+
+    def preactivation(self, x: FloatArray) -> FloatArray:
+        """The convolution plus bias for a batch ``[batch, in_dim]``, flat ``[batch, out]``."""
+        return conv2d(x, self.weight, self.bias, self.window)
+
+
+@dataclass(frozen=True, eq=False)
+class PoolLayer:
+    """A 2-D max or average pooling (global average pooling is a window of the whole map).
+
+    Average pooling divides by the window size, ``kh * kw``, everywhere (ONNX's
+    ``count_include_pad=1``); the importer refuses the other convention when there is padding.
+
+    Attributes:
+        name: The ONNX node the layer came from.
+        op: ``"max"`` or ``"avg"``.
+        window: The geometry.
+        relu: Whether ReLU follows (average pooling only: the importer moves a ReLU after a
+            max pooling onto the layer before, since ``max`` commutes with ReLU).
+    """
+
+    name: str
+    op: str
+    window: Window2d
+    relu: bool = False
+    skip_from: None = None
+
+    def __post_init__(self) -> None:
+        if self.op not in ("max", "avg"):
+            raise ModelImportError(f"pooling must be 'max' or 'avg', got {self.op!r}",
+                                   node=self.name)
+        if self.op == "max" and self.relu:
+            raise ModelImportError("a max pooling carries no ReLU; put it on the layer before",
+                                   node=self.name)
+
+    @property
+    def kind(self) -> str:
+        """``"maxpool"`` or ``"avgpool"``."""
+        return f"{self.op}pool"
+
+    @property
+    def in_shape(self) -> tuple[int, ...]:
+        """``(channels, h, w)``."""
+        return self.window.in_shape
+
+    @property
+    def out_shape(self) -> tuple[int, ...]:
+        """``(channels, oh, ow)``."""
+        return (self.window.in_shape[0], *self.window.out_hw)
+
+    @property
+    def in_dim(self) -> int:
+        """Flat input length."""
+        return self.window.in_dim
+
+    @property
+    def out_dim(self) -> int:
+        """Flat output length."""
+        return math.prod(self.out_shape)
+
+    @property
+    def num_parameters(self) -> int:
+        """Pooling has no parameters."""
+        return 0
+
+    def weight_max(self) -> float | None:
+        """Average: the weight ``1 / (kh kw)``; max: ``None`` (the scale passes through)."""
+        return 1.0 / self.window.taps if self.op == "avg" else None
+
+    def preactivation(self, x: FloatArray) -> FloatArray:
+        """The pooled maps for a batch ``[batch, in_dim]``, flat ``[batch, out]``."""
+        return pool2d(x, self.op, self.window)
+
+
+#: A float layer of any kind.
+FloatLayer = DenseLayer | ConvLayer | PoolLayer
+
+
+def _check_finite(name: str, weight: FloatArray, bias: FloatArray) -> None:
+    for label, array in (("weight", weight), ("bias", bias)):
+        if not np.isfinite(array).all():
+            raise ModelImportError(f"{label} contains NaN or infinity", node=name)
+
+
+def conv2d(x: npt.NDArray[Any], weight: npt.NDArray[Any], bias: npt.NDArray[Any],
+           window: Window2d) -> npt.NDArray[Any]:
+    """``[batch, ci*h*w]`` to ``[batch, co*oh*ow]``: the convolution plus bias, in the dtype
+    of the operands (float64 for the float model, int64, exact, for the integer one)."""
+    batch = x.shape[0]
+    oh, ow = window.out_hw
+    # One contiguous 2-D product, which BLAS runs fast (a strided 3-D one falls back to loops).
+    cols = np.ascontiguousarray(window.patches(x)).reshape(batch * oh * ow, -1)
+    kernel = weight.reshape(weight.shape[0], -1)
+    out = (exact_matmul(cols, kernel.T) + bias).reshape(batch, oh * ow, -1)  # [.., co]
+    result: npt.NDArray[Any] = np.ascontiguousarray(out.transpose(0, 2, 1)).reshape(batch, -1)
+    return result
+
+
+#: float64 represents every integer below 2^53 exactly, so sums of products stay exact there.
+_FLOAT_EXACT = float(1 << 53)
+
+
+def exact_matmul(x: npt.NDArray[Any], w_t: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """``x @ w_t`` for integer arrays, exact: through float64 (BLAS) when no partial sum can
+    reach 2^53, in int64 otherwise. Float arrays multiply as they are."""
+    if x.dtype.kind == "f":
+        floats: npt.NDArray[Any] = x @ w_t
+        return floats
+    x_max = float(np.abs(x).max(initial=0))
+    fan_in = float(np.abs(w_t).sum(axis=0).max(initial=0))
+    if x_max * fan_in < _FLOAT_EXACT:
+        product: npt.NDArray[Any] = (x.astype(np.float64) @ w_t.astype(np.float64)).astype(
+            np.int64)
+        return product
+    ints: npt.NDArray[Any] = x @ w_t
+    return ints
+
+
+def pool2d(x: npt.NDArray[Any], op: str, window: Window2d) -> npt.NDArray[Any]:
+    """``[batch, c*h*w]`` to ``[batch, c*oh*ow]``: the window max, or (float) the mean."""
+    batch = x.shape[0]
+    if op == "max":
+        fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+        pooled = window.patches(x, fill).max(axis=(4, 5))
+    else:
+        pooled = window.patches(x).sum(axis=(4, 5)) / window.taps
+    result: npt.NDArray[Any] = np.ascontiguousarray(pooled.transpose(0, 3, 1, 2)).reshape(
+        batch, -1)
+    return result
+
 
 @dataclass(frozen=True, eq=False)
 class FloatModel:
-    """A float network: a chain of dense layers from one input vector to one output vector.
+    """A float network: a chain of layers from one input to one output vector, where a layer
+    may add the activation entering an earlier layer (a residual connection).
 
     Attributes:
         input_name: Name of the ONNX graph input.
         output_name: Name of the ONNX graph output.
-        input_dim: Length of the (flattened) input vector.
+        input_dim: Length of the (flattened) input.
         opset: The model's opset version for the default ONNX domain.
-        layers: The dense layers, first to last.
+        layers: The layers, first to last.
     """
 
     input_name: str
     output_name: str
     input_dim: int
     opset: int
-    layers: tuple[DenseLayer, ...]
+    layers: tuple[FloatLayer, ...]
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "layers", tuple(self.layers))
         if not self.layers:
-            raise ModelImportError("the model has no dense layers", node=self.output_name)
-        width = self.input_dim
-        for layer in self.layers:
-            if layer.in_dim != width:
-                raise ModelImportError(
-                    f"layer expects {layer.in_dim} inputs but receives {width}", node=layer.name
-                )
-            width = layer.out_dim
+            raise ModelImportError("the model has no layers", node=self.output_name)
+        check_chain(self.input_dim, self.layers, ModelImportError)
 
     @property
     def output_dim(self) -> int:
@@ -153,7 +371,8 @@ class FloatModel:
         return sum(layer.num_parameters for layer in self.layers)
 
     def forward_preactivations(self, x: npt.ArrayLike) -> list[FloatArray]:
-        """Runs the float model and returns every layer's output before its ReLU.
+        """Runs the float model and returns every layer's output before its ReLU (after its
+        residual addition).
 
         Args:
             x: One input ``[input_dim]`` or a batch ``[batch, input_dim]``.
@@ -171,9 +390,13 @@ class FloatModel:
             raise InputError(f"input is not numeric: {exc}") from exc
         if not np.isfinite(activation).all():
             raise InputError("input contains NaN or infinity")
+        entering: list[FloatArray] = []
         preactivations: list[FloatArray] = []
         for layer in self.layers:
-            pre = activation @ layer.weight.T + layer.bias
+            entering.append(activation)
+            pre = layer.preactivation(activation)
+            if layer.skip_from is not None:
+                pre = pre + entering[layer.skip_from]
             preactivations.append(pre[0] if single else pre)
             activation = np.maximum(pre, 0.0) if layer.relu else pre
         return preactivations
@@ -192,6 +415,43 @@ class FloatModel:
         """
         last = self.forward_preactivations(x)[-1]
         return np.maximum(last, 0.0) if self.layers[-1].relu else last
+
+
+def check_chain(input_dim: int, layers: Sequence[Any],
+                error: type[ModelImportError | QuantizationError]) -> None:
+    """Checks that every layer takes what the one before gives, and every residual adds an
+    activation of the layer's own output shape.
+
+    Shapes must agree exactly between two feature maps; a vector layer takes any map of its
+    width (the flattening is free, see :mod:`folding.geometry`).
+    """
+    def fail(index: int, message: str) -> None:
+        name = layers[index].name
+        if error is ModelImportError:
+            raise ModelImportError(message, node=name)
+        raise error(f"layer {index} ({name!r}): {message}")
+
+    entering: list[tuple[int, ...]] = []
+    shape: tuple[int, ...] = (input_dim,)
+    for index, layer in enumerate(layers):
+        if layer.in_dim != math.prod(shape):
+            fail(index, f"layer expects {layer.in_dim} inputs but receives {math.prod(shape)}")
+        if len(layer.in_shape) == 3 and len(shape) == 3 and layer.in_shape != shape:
+            fail(index, f"layer expects a {list(layer.in_shape)} map but receives "
+                        f"{list(shape)}")
+        entering.append(shape if len(layer.in_shape) == 1 or len(shape) == 3 else
+                        layer.in_shape)
+        skip = layer.skip_from
+        if skip is not None:
+            if isinstance(skip, bool) or not isinstance(skip, int) or not 0 <= skip <= index:
+                fail(index, f"residual source {skip!r} is not a layer at or before {index}")
+            source = entering[skip]
+            if math.prod(source) != layer.out_dim or (
+                    len(source) == 3 and len(layer.out_shape) == 3
+                    and source != layer.out_shape):
+                fail(index, f"the residual adds a {list(source)} activation to a "
+                            f"{list(layer.out_shape)} output")
+        shape = layer.out_shape
 
 
 # --------------------------------------------------------------------------------------------
@@ -261,6 +521,26 @@ class QuantSettings:
             raise ArtefactError(f"quantization settings: missing or bad field {exc}") from exc
 
 
+def _int_array(name: str, label: str, values: Any) -> IntArray:
+    """A frozen int64 copy of integer ``values``, refusing floats and wrapping unsigned."""
+    raw = np.asarray(values)
+    # Unsigned values above int64's maximum would wrap silently in the cast.
+    if raw.dtype.kind not in "iu" or (
+        raw.dtype.kind == "u" and raw.size and int(raw.max()) > np.iinfo(np.int64).max
+    ):
+        raise QuantizationError(
+            f"layer {name!r}: {label} must be int64-representable integers, got dtype {raw.dtype}"
+        )
+    array: IntArray = _frozen_array(raw, np.int64)
+    return array
+
+
+def _int_scalar(name: str, label: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise QuantizationError(f"layer {name!r}: {label} must be an integer, got {value!r}")
+    return int(value)
+
+
 @dataclass(frozen=True, eq=False)
 class QuantLayer:
     """One integer dense layer (see the arithmetic in docs/ARCHITECTURE.md).
@@ -270,26 +550,22 @@ class QuantLayer:
         weight: int64 array ``[out, in]``.
         bias: int64 array ``[out]``.
         relu: Whether ReLU follows the rescale.
+        skip_from: Residual source layer (see :class:`ConvLayer`), or ``None``.
+        skip_mult: The residual's integer multiplier: ``acc += skip_mult * x_skip``.
     """
 
     name: str
     weight: IntArray
     bias: IntArray
     relu: bool
+    skip_from: int | None = None
+    skip_mult: int = 0
+
+    kind = "dense"
 
     def __post_init__(self) -> None:
-        for label in ("weight", "bias"):
-            raw = np.asarray(getattr(self, label))
-            # Unsigned values above int64's maximum would wrap silently in the cast below.
-            if raw.dtype.kind not in "iu" or (
-                raw.dtype.kind == "u" and raw.size and int(raw.max()) > np.iinfo(np.int64).max
-            ):
-                raise QuantizationError(
-                    f"layer {self.name!r}: {label} must be int64-representable integers, "
-                    f"got dtype {raw.dtype}"
-                )
-        weight = _frozen_array(self.weight, np.int64)
-        bias = _frozen_array(self.bias, np.int64)
+        weight = _int_array(self.name, "weight", self.weight)
+        bias = _int_array(self.name, "bias", self.bias)
         if weight.ndim != 2 or 0 in weight.shape:
             raise QuantizationError(
                 f"layer {self.name!r}: weight must be a non-empty [out, in] matrix, "
@@ -302,6 +578,8 @@ class QuantLayer:
             )
         object.__setattr__(self, "weight", weight)
         object.__setattr__(self, "bias", bias)
+        object.__setattr__(self, "skip_mult", _int_scalar(self.name, "skip_mult",
+                                                          self.skip_mult))
 
     @property
     def in_dim(self) -> int:
@@ -313,30 +591,210 @@ class QuantLayer:
         """Number of outputs."""
         return int(self.weight.shape[0])
 
+    @property
+    def in_shape(self) -> tuple[int, ...]:
+        """A vector."""
+        return (self.in_dim,)
 
-def _check_layer_fits(index: int, layer: QuantLayer, settings: QuantSettings) -> None:
+    @property
+    def out_shape(self) -> tuple[int, ...]:
+        """A vector."""
+        return (self.out_dim,)
+
+    def fan_in_abs(self) -> IntArray:
+        """``sum |W|`` over the inputs of each output (the accumulator's growth)."""
+        result: IntArray = np.abs(self.weight).sum(axis=1)
+        return result
+
+    def accumulate(self, x: IntArray) -> IntArray:
+        """``W x + b`` for a batch ``[batch, in]``, exact."""
+        result: IntArray = exact_matmul(x, self.weight.T) + self.bias
+        return result
+
+
+@dataclass(frozen=True, eq=False)
+class QuantConvLayer:
+    """One integer 2-D convolution: ``acc = conv(W, x) + b`` (+ ``skip_mult * x_skip``), then
+    the rescale, range check and ReLU of every layer.
+
+    Attributes:
+        name: The layer's name.
+        weight: int64 ``[out_channels, in_channels, kh, kw]``.
+        bias: int64 ``[out_channels]``.
+        window: The geometry.
+        relu: Whether ReLU follows.
+        skip_from: Residual source layer, or ``None``.
+        skip_mult: The residual's integer multiplier.
+    """
+
+    name: str
+    weight: IntArray
+    bias: IntArray
+    window: Window2d
+    relu: bool
+    skip_from: int | None = None
+    skip_mult: int = 0
+
+    kind = "conv"
+
+    def __post_init__(self) -> None:
+        weight = _int_array(self.name, "weight", self.weight)
+        bias = _int_array(self.name, "bias", self.bias)
+        if (weight.ndim != 4 or 0 in weight.shape
+                or weight.shape[1] != self.window.in_shape[0]
+                or weight.shape[2:] != self.window.kernel):
+            raise QuantizationError(
+                f"layer {self.name!r}: weight shape {weight.shape} does not match "
+                f"{self.window.in_shape[0]} input channels and kernel {list(self.window.kernel)}")
+        if bias.shape != (weight.shape[0],):
+            raise QuantizationError(
+                f"layer {self.name!r}: bias shape {bias.shape} does not match "
+                f"{weight.shape[0]} output channels")
+        object.__setattr__(self, "weight", weight)
+        object.__setattr__(self, "bias", bias)
+        object.__setattr__(self, "skip_mult", _int_scalar(self.name, "skip_mult",
+                                                          self.skip_mult))
+
+    @property
+    def in_shape(self) -> tuple[int, ...]:
+        """``(in_channels, h, w)``."""
+        return self.window.in_shape
+
+    @property
+    def out_shape(self) -> tuple[int, ...]:
+        """``(out_channels, oh, ow)``."""
+        return (int(self.weight.shape[0]), *self.window.out_hw)
+
+    @property
+    def in_dim(self) -> int:
+        """Flat input length."""
+        return self.window.in_dim
+
+    @property
+    def out_dim(self) -> int:
+        """Flat output length."""
+        return math.prod(self.out_shape)
+
+    def fan_in_abs(self) -> IntArray:
+        """``sum |W|`` over each output channel's kernel (an upper bound at the borders)."""
+        result: IntArray = np.abs(self.weight).reshape(self.weight.shape[0], -1).sum(axis=1)
+        return result
+
+    def accumulate(self, x: IntArray) -> IntArray:
+        """The convolution plus bias for a batch, flat ``[batch, out]``, exact in int64."""
+        return conv2d(x, self.weight, self.bias, self.window)
+
+
+@dataclass(frozen=True, eq=False)
+class QuantPoolLayer:
+    """One integer pooling.
+
+    - ``op="max"``: ``out = max`` over the window (of in-range inputs, so no rescale and no
+      range check); no parameters.
+    - ``op="avg"``: ``acc = mult * sum(window) + bias``, then the rescale, range check and
+      ReLU of every layer (``mult`` approximates ``2^s sigma_out / (sigma_in kh kw)``; padding
+      counts as zeros).
+
+    Attributes:
+        name: The layer's name.
+        op: ``"max"`` or ``"avg"``.
+        window: The geometry.
+        mult: Average: the multiplier (0 for max).
+        bias: Average: the bias, with the rounding offset (0 for max).
+        relu: Average only: whether ReLU follows.
+    """
+
+    name: str
+    op: str
+    window: Window2d
+    mult: int = 0
+    bias: int = 0
+    relu: bool = False
+    skip_from: None = None
+    skip_mult: int = 0
+
+    def __post_init__(self) -> None:
+        if self.op not in ("max", "avg"):
+            raise QuantizationError(f"layer {self.name!r}: pooling must be 'max' or 'avg'")
+        object.__setattr__(self, "mult", _int_scalar(self.name, "mult", self.mult))
+        object.__setattr__(self, "bias", _int_scalar(self.name, "bias", self.bias))
+        if self.op == "max" and (self.mult or self.bias or self.relu):
+            raise QuantizationError(
+                f"layer {self.name!r}: a max pooling has no multiplier, bias or ReLU")
+
+    @property
+    def kind(self) -> str:
+        """``"maxpool"`` or ``"avgpool"``."""
+        return f"{self.op}pool"
+
+    @property
+    def in_shape(self) -> tuple[int, ...]:
+        """``(channels, h, w)``."""
+        return self.window.in_shape
+
+    @property
+    def out_shape(self) -> tuple[int, ...]:
+        """``(channels, oh, ow)``."""
+        return (self.window.in_shape[0], *self.window.out_hw)
+
+    @property
+    def in_dim(self) -> int:
+        """Flat input length."""
+        return self.window.in_dim
+
+    @property
+    def out_dim(self) -> int:
+        """Flat output length."""
+        return math.prod(self.out_shape)
+
+    def fan_in_abs(self) -> IntArray:
+        """``taps * |mult|`` (average pooling)."""
+        return np.array([self.window.taps * abs(self.mult)], dtype=np.int64)
+
+    def accumulate(self, x: IntArray) -> IntArray:
+        """Average pooling: ``mult * sum(window) + bias`` for a batch, exact in int64."""
+        sums = self.window.patches(x).sum(axis=(4, 5))
+        acc = sums.transpose(0, 3, 1, 2).reshape(x.shape[0], -1) * self.mult + self.bias
+        result: IntArray = np.ascontiguousarray(acc)
+        return result
+
+
+#: An integer layer of any kind.
+QuantAnyLayer = QuantLayer | QuantConvLayer | QuantPoolLayer
+
+
+def _check_layer_fits(index: int, layer: QuantAnyLayer, settings: QuantSettings) -> None:
     """Checks the weight range and the int64 safety of every accumulator of one layer."""
     where = f"layer {index} ({layer.name!r})"
     limit = settings.weight_limit
+    if isinstance(layer, QuantPoolLayer):
+        weights = np.array([layer.mult], dtype=np.int64)
+        biases = np.array([layer.bias], dtype=np.int64)
+    else:
+        weights, biases = layer.weight, layer.bias
     # Compared directly rather than through np.abs, which overflows on int64's minimum.
-    if ((layer.weight > limit) | (layer.weight < -limit)).any():
+    if ((weights > limit) | (weights < -limit)).any() or abs(layer.skip_mult) > limit:
         raise QuantizationError(
             f"{where}: a weight exceeds the {settings.weight_bits}-bit limit |W| <= {limit}"
         )
+    if layer.skip_from is None and layer.skip_mult:
+        raise QuantizationError(f"{where}: a residual multiplier without a residual source")
     # |b| is checked first so that np.abs cannot overflow on int64's minimum.
-    if ((layer.bias >= ACCUMULATOR_LIMIT) | (layer.bias <= -ACCUMULATOR_LIMIT)).any():
+    if ((biases >= ACCUMULATOR_LIMIT) | (biases <= -ACCUMULATOR_LIMIT)).any():
         raise QuantizationError(f"{where}: a bias reaches 2^62")
-    # |acc_j| <= sum_i |W_ji| * 2^(a-1) + |b_j| must stay below 2^62. Rearranged so that no
-    # product is formed: sum_i |W_ji| <= floor((2^62 - |b_j| - 1) / 2^(a-1)). The row sums
-    # are below 2^15 * 2^47, far from int64 overflow.
-    row_sums = np.abs(layer.weight).sum(axis=1)
-    budget = (ACCUMULATOR_LIMIT - 1 - np.abs(layer.bias)) >> (settings.act_bits - 1)
+    if isinstance(layer, QuantPoolLayer) and layer.op == "max":
+        return
+    # |acc_j| <= (sum_i |W_ji| + |skip_mult|) * 2^(a-1) + |b_j| must stay below 2^62.
+    # Rearranged so that no product is formed: sum_i |W_ji| + |skip_mult| <=
+    # floor((2^62 - |b_j| - 1) / 2^(a-1)). The sums are below 2^15 * 2^47, far from overflow.
+    row_sums = layer.fan_in_abs() + abs(layer.skip_mult)
+    budget = (ACCUMULATOR_LIMIT - 1 - np.abs(biases)) >> (settings.act_bits - 1)
     over = row_sums > budget
     if over.any():
         neuron = int(np.argmax(over))
         raise QuantizationError(
             f"{where}: the worst-case accumulator of neuron {neuron} reaches 2^62 "
-            f"(sum |W| = {int(row_sums[neuron])}, |b| = {abs(int(layer.bias[neuron]))}, "
+            f"(sum |W| = {int(row_sums[neuron])}, |b| = {abs(int(biases.flat[neuron]))}, "
             f"act_bits = {settings.act_bits}); lower weight_bits, act_bits or shift"
         )
 
@@ -356,7 +814,7 @@ class QuantizedModel:
     """
 
     settings: QuantSettings
-    layers: tuple[QuantLayer, ...]
+    layers: tuple[QuantAnyLayer, ...]
     input_scale: float
     output_scale: float
     layer_scales: tuple[float, ...]
@@ -382,15 +840,9 @@ class QuantizedModel:
                 raise QuantizationError(f"layer {index}: scale must be finite and positive")
         if self.layer_scales[-1] != self.output_scale:
             raise QuantizationError("output_scale must equal the last layer scale")
-        width = self.layers[0].in_dim
+        check_chain(self.layers[0].in_dim, self.layers, QuantizationError)
         for index, layer in enumerate(self.layers):
-            if layer.in_dim != width:
-                raise QuantizationError(
-                    f"layer {index} ({layer.name!r}) expects {layer.in_dim} inputs but "
-                    f"receives {width}"
-                )
             _check_layer_fits(index, layer, self.settings)
-            width = layer.out_dim
 
     @property
     def input_dim(self) -> int:
@@ -455,19 +907,15 @@ class QuantizedModel:
     def to_dict(self) -> dict[str, Any]:
         """Returns the JSON-able metadata of the model, without the weight arrays.
 
-        The arrays are ``[(layer.weight, layer.bias) for layer in model.layers]``; the
-        caller stores them and passes them back to :meth:`from_dict`.
+        The arrays are :func:`layer_arrays` of each layer; the caller stores them and passes
+        them back to :meth:`from_dict`.
         """
         return {
             "settings": self.settings.to_dict(),
             "input_scale": self.input_scale,
             "output_scale": self.output_scale,
             "layer_scales": list(self.layer_scales),
-            "layers": [
-                {"name": layer.name, "relu": layer.relu, "in_dim": layer.in_dim,
-                 "out_dim": layer.out_dim}
-                for layer in self.layers
-            ],
+            "layers": [_layer_entry(layer) for layer in self.layers],
         }
 
     @classmethod
@@ -486,19 +934,91 @@ class QuantizedModel:
                 raise ArtefactError(
                     f"{len(entries)} layers in the metadata but {len(arrays)} weight arrays"
                 )
-            layers = []
-            for index, (entry, (weight, bias)) in enumerate(zip(entries, arrays, strict=True)):
-                layer = QuantLayer(name=str(entry["name"]), weight=np.asarray(weight),
-                                   bias=np.asarray(bias), relu=bool(entry["relu"]))
-                if (layer.in_dim, layer.out_dim) != (entry["in_dim"], entry["out_dim"]):
-                    raise ArtefactError(
-                        f"layer {index} ({layer.name!r}): arrays are {layer.in_dim}->"
-                        f"{layer.out_dim}, metadata says {entry['in_dim']}->{entry['out_dim']}"
-                    )
-                layers.append(layer)
+            layers = [_layer_from_entry(index, entry, weight, bias)
+                      for index, (entry, (weight, bias)) in enumerate(
+                          zip(entries, arrays, strict=True))]
             return cls(settings=settings, layers=tuple(layers),
                        input_scale=float(data["input_scale"]),
                        output_scale=float(data["output_scale"]),
                        layer_scales=tuple(float(s) for s in data["layer_scales"]))
         except (KeyError, TypeError, ValueError) as exc:
             raise ArtefactError(f"quantized model metadata: missing or bad field {exc}") from exc
+
+
+def layer_arrays(layer: QuantAnyLayer) -> tuple[IntArray, IntArray]:
+    """The ``(weight, bias)`` arrays an artefact stores for a layer (empty for pooling,
+    whose two integers live in the metadata)."""
+    if isinstance(layer, QuantPoolLayer):
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    return layer.weight, layer.bias
+
+
+def layer_array_shapes(entry: Mapping[str, Any]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The shapes of :func:`layer_arrays` from a layer's metadata entry.
+
+    Raises:
+        ArtefactError: If the entry is malformed.
+    """
+    try:
+        kind = entry.get("kind", "dense")
+        if kind == "dense":
+            return (int(entry["out_dim"]), int(entry["in_dim"])), (int(entry["out_dim"]),)
+        if kind == "conv":
+            window = Window2d.from_dict(entry["window"])
+            channels = int(entry["out_channels"])
+            if channels <= 0:
+                raise ValueError(f"out_channels {channels}")
+            return (channels, window.in_shape[0], *window.kernel), (channels,)
+        if kind in ("maxpool", "avgpool"):
+            return (0,), (0,)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ArtefactError(f"layer metadata: missing or bad field {exc}") from exc
+    raise ArtefactError(f"layer metadata: unknown kind {kind!r}")
+
+
+def _layer_entry(layer: QuantAnyLayer) -> dict[str, Any]:
+    entry: dict[str, Any] = {"name": layer.name, "kind": layer.kind, "relu": layer.relu,
+                             "in_dim": layer.in_dim, "out_dim": layer.out_dim}
+    if layer.skip_from is not None:
+        entry["skip_from"] = layer.skip_from
+        entry["skip_mult"] = layer.skip_mult
+    if isinstance(layer, QuantConvLayer):
+        entry["window"] = layer.window.to_dict()
+        entry["out_channels"] = int(layer.weight.shape[0])
+    elif isinstance(layer, QuantPoolLayer):
+        entry["window"] = layer.window.to_dict()
+        entry["mult"] = layer.mult
+        entry["bias"] = layer.bias
+    return entry
+
+
+def _layer_from_entry(index: int, entry: Mapping[str, Any], weight: npt.ArrayLike,
+                      bias: npt.ArrayLike) -> QuantAnyLayer:
+    kind = entry.get("kind", "dense")
+    name = str(entry["name"])
+    raw_skip = entry.get("skip_from")
+    skip_from = None if raw_skip is None else int(raw_skip)
+    skip_mult = int(entry.get("skip_mult", 0))
+    layer: QuantAnyLayer
+    if kind == "dense":
+        layer = QuantLayer(name=name, weight=np.asarray(weight), bias=np.asarray(bias),
+                           relu=bool(entry["relu"]), skip_from=skip_from,
+                           skip_mult=skip_mult)
+    elif kind == "conv":
+        layer = QuantConvLayer(name=name, weight=np.asarray(weight), bias=np.asarray(bias),
+                               window=Window2d.from_dict(entry["window"]),
+                               relu=bool(entry["relu"]), skip_from=skip_from,
+                           skip_mult=skip_mult)
+    elif kind in ("maxpool", "avgpool"):
+        layer = QuantPoolLayer(name=name, op=kind[:3], window=Window2d.from_dict(entry["window"]),
+                               mult=int(entry["mult"]), bias=int(entry["bias"]),
+                               relu=bool(entry["relu"]))
+    else:
+        raise ArtefactError(f"layer {index} ({name!r}): unknown kind {kind!r}")
+    if (layer.in_dim, layer.out_dim) != (entry["in_dim"], entry["out_dim"]):
+        raise ArtefactError(
+            f"layer {index} ({name!r}): arrays are {layer.in_dim}->{layer.out_dim}, "
+            f"metadata says {entry['in_dim']}->{entry['out_dim']}"
+        )
+    return layer

@@ -18,6 +18,7 @@ above (for example an unsupported operator before a shape error it may have caus
 
 from __future__ import annotations
 
+import math
 import os
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
@@ -28,16 +29,21 @@ import onnx
 from google.protobuf.message import DecodeError  # type: ignore[import-untyped,unused-ignore]
 
 from folding.errors import ModelImportError, UnsupportedOperatorError
-from folding.ir import DenseLayer, FloatArray, FloatModel
+from folding.geometry import Window2d
+from folding.ir import ConvLayer, DenseLayer, FloatArray, FloatLayer, FloatModel, PoolLayer
 from folding.ops import HANDLERS, SUPPORTED_OPS
 from folding.ops.base import (
+    Action,
     AddBias,
     ApplyRelu,
+    ChannelAffine,
+    Conv,
     Dense,
     NodeContext,
     NoOp,
+    Pool,
+    Residual,
     Shape,
-    is_vector,
     num_elements,
 )
 from folding.ops.constants import (
@@ -108,7 +114,7 @@ class NodeInfo:
 
 @dataclass(frozen=True)
 class LayerInfo:
-    """One dense layer the model would import as."""
+    """One layer the model would import as."""
 
     index: int
     name: str
@@ -116,6 +122,9 @@ class LayerInfo:
     out_dim: int
     relu: bool
     parameters: int
+    kind: str = "dense"
+    description: str = ""
+    skip_from: int | None = None
 
 
 @dataclass(frozen=True)
@@ -197,9 +206,11 @@ class InspectReport:
         )
         lines += ["", f"layers ({len(self.layers)}), {self.num_parameters:,} parameters:"]
         lines += _table(
-            ("#", "name", "in", "out", "relu", "params"),
-            [(str(la.index), la.name, str(la.in_dim), str(la.out_dim),
-              "yes" if la.relu else "no", f"{la.parameters:,}") for la in self.layers],
+            ("#", "name", "layer", "relu", "residual", "params"),
+            [(str(la.index), la.name, la.description or f"{la.in_dim}->{la.out_dim}",
+              "yes" if la.relu else "no",
+              "" if la.skip_from is None else f"+ input of {la.skip_from}",
+              f"{la.parameters:,}") for la in self.layers],
         )
         if self.problems:
             lines += ["", f"problems ({len(self.problems)}):"]
@@ -224,12 +235,57 @@ def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
 
 @dataclass
 class _LayerBuilder:
-    """A dense layer while its bias and ReLU are still being fused in."""
+    """A layer while its bias, batch normalization, residual and ReLU are being fused in.
+
+    ``kind`` is ``"dense"`` (``weight`` ``[out, in]``), ``"conv"`` (``weight``
+    ``[out, in, kh, kw]``), ``"maxpool"`` or ``"avgpool"`` (no weight).
+    """
 
     name: str
+    kind: str
     weight: FloatArray
     bias: FloatArray
+    window: Window2d | None = None
     relu: bool = False
+    skip_from: int | None = None
+
+    @property
+    def in_dim(self) -> int:
+        return self.window.in_dim if self.window is not None else int(self.weight.shape[1])
+
+    @property
+    def out_dim(self) -> int:
+        if self.kind == "dense":
+            return int(self.weight.shape[0])
+        assert self.window is not None
+        channels = int(self.weight.shape[0]) if self.kind == "conv" else self.window.in_shape[0]
+        return channels * math.prod(self.window.out_hw)
+
+    @property
+    def parameters(self) -> int:
+        return int(self.weight.size + self.bias.size)
+
+    def build(self) -> FloatLayer:
+        """The finished IR layer."""
+        if self.kind == "dense":
+            return DenseLayer(name=self.name, weight=self.weight, bias=self.bias,
+                              relu=self.relu, skip_from=self.skip_from)
+        assert self.window is not None
+        if self.kind == "conv":
+            return ConvLayer(name=self.name, weight=self.weight, bias=self.bias,
+                             window=self.window, relu=self.relu, skip_from=self.skip_from)
+        return PoolLayer(name=self.name, op=self.kind[:3], window=self.window, relu=self.relu)
+
+    def describe(self) -> str:
+        """``dense 784->100``, ``conv 1x28x28->6x28x28 k5x5``, ``maxpool ... k2x2``."""
+        if self.kind == "dense":
+            return f"dense {self.in_dim}->{self.out_dim}"
+        assert self.window is not None
+        c, h, w = self.window.in_shape
+        out_c = int(self.weight.shape[0]) if self.kind == "conv" else c
+        oh, ow = self.window.out_hw
+        kh, kw = self.window.kernel
+        return f"{self.kind} {c}x{h}x{w}->{out_c}x{oh}x{ow} k{kh}x{kw}"
 
 
 @dataclass
@@ -373,7 +429,8 @@ def _check_io(analysis: _Analysis, constants: ConstantTable) -> None:
 
 def _check_chain(analysis: _Analysis, constants: ConstantTable, consumed: set[int],
                  ) -> list[int] | None:
-    """Checks that the non-constant nodes form one chain from the input to the output.
+    """Checks that the non-constant nodes form one chain from the input to the output, where
+    an ``Add`` may also take an earlier tensor of the chain (a residual connection).
 
     Returns:
         The node indices in chain order, or None (with the problem recorded) if they do not.
@@ -392,13 +449,29 @@ def _check_chain(analysis: _Analysis, constants: ConstantTable, consumed: set[in
     def fail(message: str, index: int | None = None) -> None:
         node = None if index is None else _node_name(index, graph.node[index])
         analysis.record(_STAGE_STRUCTURE, ModelImportError(
-            message + "; only a single chain from one input to one output is supported",
-            node=node))
+            message + "; only a single chain from one input to one output (with residual "
+            "Add connections) is supported", node=node))
+
+    def dynamic_inputs(index: int) -> list[str]:
+        return [name for name in dict.fromkeys(graph.node[index].input)
+                if name and not constants.has(name)]
 
     chain: list[int] = []
+    on_chain = {start}  # tensors the chain has produced so far
+    # Adds waiting for the chain to reach their other input, with the tensor they skip from.
+    skip_users: dict[int, str] = {}
     current = start
     while True:
-        users = consumers.get(current, [])
+        users = [u for u in consumers.get(current, []) if skip_users.get(u) != current]
+        # An Add that takes this tensor and another one not produced yet is a residual
+        # connection's far end: the chain continues through the other user.
+        for user in list(users):
+            node = graph.node[user]
+            others = [name for name in dynamic_inputs(user) if name != current]
+            if (_qualified_op(node) == "Add" and len(others) == 1 and others[0] not in on_chain
+                    and len(users) > 1):
+                skip_users[user] = current
+                users.remove(user)
         if current == end:
             if users:
                 fail(f"consumes the graph output {current!r}", users[0])
@@ -418,10 +491,13 @@ def _check_chain(analysis: _Analysis, constants: ConstantTable, consumed: set[in
             return None
         chain.append(index)
         node = graph.node[index]
-        dynamic = [name for name in dict.fromkeys(node.input) if name and not constants.has(name)]
-        if len(dynamic) > 1:
+        dynamic = dynamic_inputs(index)
+        residual = (_qualified_op(node) == "Add" and len(dynamic) == 2
+                    and all(name in on_chain for name in dynamic))
+        if len(dynamic) > 1 and not residual:
             fail(f"takes {len(dynamic)} activations ({', '.join(map(repr, dynamic))})", index)
             return None
+        skip_users.pop(index, None)
         if not node.output or not node.output[0]:
             fail("has no output", index)
             return None
@@ -432,9 +508,13 @@ def _check_chain(analysis: _Analysis, constants: ConstantTable, consumed: set[in
                      user)
                 return None
         current = str(node.output[0])
-    on_chain = set(chain)
+        on_chain.add(current)
+    if skip_users:
+        fail("adds an activation that the chain never reaches", min(skip_users))
+        return None
+    chained = set(chain)
     for index in range(len(graph.node)):
-        if index not in consumed and index not in on_chain:
+        if index not in consumed and index not in chained:
             fail(f"is not on the chain from {start!r} to {end!r}", index)
             return None
     return chain
@@ -456,55 +536,126 @@ class _Fuser:
         self.analysis = analysis
         # tensor -> index of the layer whose output it is, while bias/ReLU may still fuse in
         self.layer_of: dict[str, int] = {}
+        # layer -> the tensor that holds its final output (a residual may only add that)
+        self.final: dict[int, str | None] = {}
         # tensors downstream of a node that failed: fusing into them is not judged, so an
         # inspection lists the root cause rather than its echoes
         self.unknown: set[str] = set()
         self.parameters = 0
+        if analysis.input_name is not None:
+            self.final[-1] = analysis.input_name
 
     def mark_failed(self, node: onnx.NodeProto) -> None:
         """Records that ``node`` failed, so its outputs have no known layer."""
         self.unknown.update(name for name in node.output if name)
 
-    def apply(self, ctx: NodeContext, action: Dense | AddBias | ApplyRelu | NoOp,
-              output: str) -> str:
+    def _new_layer(self, ctx: NodeContext, builder: _LayerBuilder, output: str) -> str:
+        layers = self.analysis.layers
+        if max(builder.in_dim, builder.out_dim) > MAX_WIDTH:
+            raise ctx.error(f"layer {builder.in_dim}->{builder.out_dim} is wider than "
+                            f"{MAX_WIDTH}")
+        self.parameters += builder.parameters
+        if self.parameters > MAX_PARAMETERS:
+            raise ctx.error(f"the model exceeds {MAX_PARAMETERS:,} parameters")
+        layers.append(builder)
+        self.layer_of[output] = len(layers) - 1
+        self.final[len(layers) - 1] = output
+        return f"layer {len(layers) - 1}: {builder.describe()}"
+
+    def _fusable(self, ctx: NodeContext, source: int | None, what: str) -> _LayerBuilder:
+        """The layer ``ctx`` may fuse into: the one that produced its input, still open."""
+        layers = self.analysis.layers
+        if source is None or layers[source].relu:
+            raise ctx.error(f"{what} must directly follow a layer (before its ReLU)")
+        return layers[source]
+
+    def apply(self, ctx: NodeContext, action: Action, output: str) -> str:
         """Applies one action; returns the ``produces`` text; raises naming the node."""
         layers = self.analysis.layers
         source = self.layer_of.get(ctx.activation)
         if isinstance(action, Dense):
-            out_dim, in_dim = action.weight.shape
-            if max(in_dim, out_dim) > MAX_WIDTH:
-                raise ctx.error(f"layer {in_dim}->{out_dim} is wider than {MAX_WIDTH}")
-            self.parameters += action.weight.size + action.bias.size
-            if self.parameters > MAX_PARAMETERS:
-                raise ctx.error(f"the model exceeds {MAX_PARAMETERS:,} parameters")
-            layers.append(_LayerBuilder(ctx.name, action.weight, action.bias))
-            self.layer_of[output] = len(layers) - 1
-            return f"layer {len(layers) - 1}: dense {in_dim}->{out_dim}"
-        if ctx.activation in self.unknown:
+            return self._new_layer(ctx, _LayerBuilder(ctx.name, "dense", action.weight,
+                                                      action.bias), output)
+        if isinstance(action, Conv):
+            return self._new_layer(ctx, _LayerBuilder(ctx.name, "conv", action.weight,
+                                                      action.bias, action.window), output)
+        if isinstance(action, Pool):
+            empty = np.zeros(0)
+            return self._new_layer(ctx, _LayerBuilder(ctx.name, f"{action.op}pool", empty,
+                                                      empty, action.window), output)
+        if ctx.activation in self.unknown or (ctx.other is not None and ctx.other in
+                                              self.unknown):
             self.unknown.add(output)
             return ""
         if isinstance(action, AddBias):
-            if source is None or layers[source].relu:
+            layer = self._fusable(ctx, source, "adding a constant")
+            if layer.kind != "dense" or layer.skip_from is not None:
                 raise ctx.error("adding a constant must directly follow a Gemm or MatMul "
                                 "(it becomes that layer's bias)")
-            layer = layers[source]
             try:
                 layer.bias = layer.bias + np.broadcast_to(action.bias, layer.bias.shape)
             except ValueError as exc:
                 raise ctx.error(f"the addend of shape {action.bias.shape} does not match the "
                                 f"{layer.bias.shape[0]} outputs of {layer.name!r}") from exc
-            self.layer_of[output] = source
-            return f"bias of layer {source}"
+            return self._fused(source, output, f"bias of layer {source}")
+        if isinstance(action, ChannelAffine):
+            layer = self._fusable(ctx, source, "a BatchNormalization")
+            if layer.kind not in ("dense", "conv") or layer.skip_from is not None:
+                raise ctx.error("a BatchNormalization must directly follow a Conv, Gemm or "
+                                "MatMul (it is folded into that layer)")
+            if action.scale.size != layer.bias.size:
+                raise ctx.error(f"{action.scale.size} channels of parameters for the "
+                                f"{layer.bias.size} outputs of {layer.name!r}")
+            shape = (-1,) + (1,) * (layer.weight.ndim - 1)
+            layer.weight = layer.weight * action.scale.reshape(shape)
+            layer.bias = layer.bias * action.scale + action.shift
+            return self._fused(source, output, f"batch normalization of layer {source}")
+        if isinstance(action, Residual):
+            layer = self._fusable(ctx, source, "a residual Add")
+            assert source is not None
+            if layer.kind != "conv" or layer.skip_from is not None:
+                raise ctx.error("a residual Add must directly follow a Conv (+ "
+                                "BatchNormalization), before its ReLU")
+            origin = self.layer_of.get(action.source, -1 if action.source ==
+                                       self.analysis.input_name else None)
+            if origin is None or self.final.get(origin) != action.source:
+                raise ctx.error(f"the residual adds {action.source!r}, which is not the "
+                                f"final output of a layer (or the model input)")
+            layer.skip_from = origin + 1
+            return self._fused(source, output, f"residual of layer {source} from the input "
+                                               f"of layer {origin + 1}")
         if isinstance(action, ApplyRelu):
-            if source is None or layers[source].relu:
-                raise ctx.error("must directly follow a Gemm or MatMul (+ Add); "
-                                "a standalone Relu is not supported")
+            if source is not None and layers[source].kind == "maxpool":
+                return self._relu_before_max(ctx, source, output)
+            if source is None or layers[source].relu or layers[source].kind == "maxpool":
+                raise ctx.error("must directly follow a Gemm, MatMul, Conv or AveragePool "
+                                "(+ Add); a standalone Relu is not supported")
             layers[source].relu = True
-            self.layer_of[output] = source
-            return f"ReLU of layer {source}"
+            return self._fused(source, output, f"ReLU of layer {source}")
         if source is not None:
-            self.layer_of[output] = source
+            return self._fused(source, output, "")
         return ""
+
+    def _fused(self, source: int | None, output: str, produces: str) -> str:
+        """Records that ``output`` is now the final output of layer ``source``."""
+        if source is not None:
+            if self.final.get(source) is not None:
+                self.final[source] = output
+            self.layer_of[output] = source
+        return produces
+
+    def _relu_before_max(self, ctx: NodeContext, pool: int, output: str) -> str:
+        """``relu(max(x)) = max(relu(x))``: the ReLU moves onto the layer before the pool."""
+        layers = self.analysis.layers
+        before = pool - 1
+        if before < 0 or layers[before].kind == "maxpool":
+            raise ctx.error("a Relu after a MaxPool needs a Conv, Gemm or MatMul before the "
+                            "pool to carry it")
+        if not layers[before].relu:
+            layers[before].relu = True
+            # The layer's output changed, so no tensor of the graph holds it any more.
+            self.final[before] = None
+        return self._fused(pool, output, f"ReLU of layer {before} (moved before the MaxPool)")
 
 
 def _walk_nodes(analysis: _Analysis, constants: ConstantTable, consumed: set[int],
@@ -515,10 +666,15 @@ def _walk_nodes(analysis: _Analysis, constants: ConstantTable, consumed: set[int
     if analysis.input_name is not None:
         shapes[analysis.input_name] = analysis.input_shape
     fuser = _Fuser(analysis)
+    # The chain's latest tensor, and the one before the current node (an Add's main operand).
+    current: str | None = analysis.input_name
+    previous: str | None = current
     for index in order:
         node = graph.node[index]
         name = _node_name(index, node)
         op_type = _qualified_op(node)
+        if index not in consumed and node.output:
+            previous, current = current, str(node.output[0])
         if index in consumed:
             analysis.nodes.append(NodeInfo(index, name, op_type, "supported", "constant", None))
             continue
@@ -533,6 +689,11 @@ def _walk_nodes(analysis: _Analysis, constants: ConstantTable, consumed: set[int
             continue
         try:
             dynamic = [n for n in dict.fromkeys(node.input) if n and not constants.has(n)]
+            other = None
+            if op_type == "Add" and len(dynamic) == 2 and previous in dynamic:
+                # A residual: the chain continues from `previous`; the other is earlier.
+                other = dynamic[1 - dynamic.index(previous)]
+                dynamic = [previous]
             if len(dynamic) != 1:
                 raise ModelImportError(
                     f"{op_type}: expected exactly one non-constant input, got "
@@ -541,7 +702,9 @@ def _walk_nodes(analysis: _Analysis, constants: ConstantTable, consumed: set[int
                 raise ModelImportError(f"{op_type}: the node has no output", node=name)
             ctx = NodeContext(node=node, name=name, activation=dynamic[0],
                               in_shape=shapes.get(dynamic[0]), constants=constants,
-                              opset=analysis.opset or 0, supported=SUPPORTED_OPS)
+                              opset=analysis.opset or 0, supported=SUPPORTED_OPS,
+                              other=other,
+                              other_shape=None if other is None else shapes.get(other))
             result = handler(ctx)
             produces = fuser.apply(ctx, result.action, str(node.output[0]))
             shapes[node.output[0]] = result.out_shape
@@ -558,24 +721,28 @@ def _walk_nodes(analysis: _Analysis, constants: ConstantTable, consumed: set[int
 
 
 def _check_result(analysis: _Analysis, shapes: dict[str, Shape | None]) -> None:
-    """Checks the chain's end: at least one layer, and one vector of the declared width."""
+    """Checks the chain's end: at least one layer, and the last layer's outputs."""
     if not analysis.layers:
         analysis.record(_STAGE_RESULT, ModelImportError(
-            "the model has no Gemm or MatMul layer", node=analysis.output_name))
+            "the model has no Gemm, MatMul or Conv layer", node=analysis.output_name))
         return
     if analysis.output_name is None:
         return
-    width = analysis.layers[-1].weight.shape[0]
+    width = analysis.layers[-1].out_dim
     shape = shapes.get(analysis.output_name)
-    if shape is not None and (not is_vector(shape) or shape[-1] != width):
+    if shape is not None and num_elements(shape) != width:
         analysis.record(_STAGE_RESULT, ModelImportError(
-            f"the output has shape {shape}; it must be one vector of the last layer's "
-            f"{width} outputs", node=analysis.output_name))
-    declared = _dims(analysis.model.graph.output[0])
-    if declared and isinstance(declared[-1], int) and declared[-1] != width:
-        analysis.record(_STAGE_RESULT, ModelImportError(
-            f"the output declares width {declared[-1]} but the last layer has {width} outputs",
+            f"the output has shape {shape}; it must hold the last layer's {width} outputs",
             node=analysis.output_name))
+    declared = _dims(analysis.model.graph.output[0])
+    # A vector declares its width last; a map declares every dimension (batch first).
+    sizes = [d for d in (declared or ())[1:] if isinstance(d, int)]
+    if declared and isinstance(declared[-1], int) and len(sizes) == len(declared) - 1:
+        size = declared[-1] if len(declared) <= 2 else math.prod(sizes)
+        if size != width:
+            analysis.record(_STAGE_RESULT, ModelImportError(
+                f"the output declares width {size} but the last layer has {width} outputs",
+                node=analysis.output_name))
 
 
 def _analyse(model: onnx.ModelProto, base_dir: str | os.PathLike[str] | None) -> _Analysis:
@@ -634,8 +801,7 @@ def load_onnx(data: bytes, *, base_dir: str | os.PathLike[str] | None = None) ->
         output_name=analysis.output_name,
         input_dim=num_elements(analysis.input_shape),
         opset=analysis.opset,
-        layers=tuple(DenseLayer(name=b.name, weight=b.weight, bias=b.bias, relu=b.relu)
-                     for b in analysis.layers),
+        layers=tuple(b.build() for b in analysis.layers),
     )
 
 
@@ -668,9 +834,9 @@ def inspect_onnx(data: bytes, *, base_dir: str | os.PathLike[str] | None = None,
         output_name=analysis.output_name,
         nodes=tuple(analysis.nodes),
         layers=tuple(
-            LayerInfo(index=i, name=b.name, in_dim=int(b.weight.shape[1]),
-                      out_dim=int(b.weight.shape[0]), relu=b.relu,
-                      parameters=int(b.weight.size + b.bias.size))
+            LayerInfo(index=i, name=b.name, in_dim=b.in_dim, out_dim=b.out_dim, relu=b.relu,
+                      parameters=b.parameters, kind=b.kind, description=b.describe(),
+                      skip_from=b.skip_from)
             for i, b in enumerate(analysis.layers)),
         problems=tuple(str(problem) for _, problem in ordered),
         error=None if error is None else str(error),

@@ -41,10 +41,15 @@ import numpy.typing as npt
 
 from folding.errors import InputError, QuantizationError, RangeError
 from folding.ir import (
+    ConvLayer,
     FloatArray,
     FloatModel,
+    PoolLayer,
+    QuantAnyLayer,
+    QuantConvLayer,
     QuantizedModel,
     QuantLayer,
+    QuantPoolLayer,
     QuantSettings,
 )
 from folding.reference import preactivations_int
@@ -247,23 +252,37 @@ def choose_shift(target_scales: list[float], max_abs_weights: list[float], *,
 
 def _quantize_layers(model: FloatModel, ranges: list[float], target: list[float],
                      settings: QuantSettings,
-                     ) -> tuple[list[QuantLayer], list[float], list[bool], list[float]]:
+                     ) -> tuple[list[QuantAnyLayer], list[float], list[bool], list[float]]:
     """Quantizes every layer at the given ranges ``A_l`` and targets ``t_l``; returns the
-    layers, their scales, whether each was weight-limited, and the weight multipliers."""
+    layers, their scales, whether each was weight-limited, and the weight multipliers.
+
+    A max pooling keeps its input's scale (``max`` commutes with a positive scale). A
+    residual adds ``m * x_skip`` with ``m = round(2^s sigma_l / sigma_skip)``, which must fit
+    the weights too, so it also bounds ``sigma_l``.
+    """
     shift = settings.shift
     weight_limit = settings.weight_limit
     rounding = (1 << (shift - 1)) if shift > 0 else 0  # floor(v + 1/2) = round(v)
-    layers: list[QuantLayer] = []
+    layers: list[QuantAnyLayer] = []
     scales: list[float] = []
     limited: list[bool] = []
     multipliers: list[float] = []
+    entering: list[float] = []  # the scale of the activation entering each layer
     previous = target[0]
     for index, layer in enumerate(model.layers):
-        wmax = float(np.abs(layer.weight).max())
+        entering.append(previous)
+        if isinstance(layer, PoolLayer) and layer.op == "max":
+            layers.append(QuantPoolLayer(name=layer.name, op="max", window=layer.window))
+            scales.append(previous)
+            limited.append(False)
+            multipliers.append(1.0)
+            continue
+        wmax = layer.weight_max() or 0.0
         scale = target[index + 1]
         if wmax > 0.0:
-            fit = weight_limit * previous / (wmax * 2.0**shift)
-            scale = min(scale, fit)
+            scale = min(scale, weight_limit * previous / (wmax * 2.0**shift))
+        if layer.skip_from is not None:
+            scale = min(scale, weight_limit * entering[layer.skip_from] / 2.0**shift)
         # A lowered scale can shrink geometrically down a deep stack; once the calibration
         # maximum maps below one unit the layer carries no signal, so refuse it by name.
         if not scale * ranges[index + 1] >= 1.0:
@@ -274,21 +293,62 @@ def _quantize_layers(model: FloatModel, ranges: list[float], target: list[float]
             )
         limited.append(scale < target[index + 1])
         multiplier = 2.0**shift * scale / previous
-        # The clip only absorbs float rounding at the limit (127.00000001 -> 127).
-        weight_q = np.clip(np.rint(layer.weight * multiplier), -weight_limit, weight_limit)
-        bias_real = layer.bias * (2.0**shift * scale)
-        if bias_real.size and float(np.abs(bias_real).max()) >= _BIAS_FLOAT_LIMIT:
-            raise QuantizationError(
-                f"layer {index} ({layer.name!r}): the quantized bias reaches 2^62; "
-                f"lower the shift or act_bits"
-            )
-        bias_q = np.rint(bias_real).astype(np.int64) + rounding
-        layers.append(QuantLayer(name=layer.name, weight=weight_q.astype(np.int64),
-                                 bias=bias_q, relu=layer.relu))
+        skip = {}
+        if layer.skip_from is not None:
+            skip_mult = min(int(np.rint(2.0**shift * scale / entering[layer.skip_from])),
+                            weight_limit)
+            skip = {"skip_from": layer.skip_from, "skip_mult": skip_mult}
+        if isinstance(layer, PoolLayer):
+            mult = min(int(np.rint(multiplier / layer.window.taps)), weight_limit)
+            layers.append(QuantPoolLayer(name=layer.name, op="avg", window=layer.window,
+                                         mult=mult, bias=rounding, relu=layer.relu))
+        else:
+            # The clip only absorbs float rounding at the limit (127.00000001 -> 127).
+            weight_q = np.clip(np.rint(layer.weight * multiplier), -weight_limit, weight_limit)
+            bias_real = layer.bias * (2.0**shift * scale)
+            if bias_real.size and float(np.abs(bias_real).max()) >= _BIAS_FLOAT_LIMIT:
+                raise QuantizationError(
+                    f"layer {index} ({layer.name!r}): the quantized bias reaches 2^62; "
+                    f"lower the shift or act_bits"
+                )
+            bias_q = np.rint(bias_real).astype(np.int64) + rounding
+            if isinstance(layer, ConvLayer):
+                layers.append(QuantConvLayer(
+                    name=layer.name, weight=weight_q.astype(np.int64), bias=bias_q,
+                    window=layer.window, relu=layer.relu, **skip))
+            else:
+                layers.append(QuantLayer(name=layer.name, weight=weight_q.astype(np.int64),
+                                         bias=bias_q, relu=layer.relu, **skip))
         scales.append(scale)
         multipliers.append(multiplier)
         previous = scale
     return layers, scales, limited, multipliers
+
+
+def _shift_inputs(model: FloatModel, target: list[float]) -> tuple[list[float], list[float]]:
+    """The targets and weight maxima :func:`choose_shift` weighs.
+
+    Max poolings pass their input's scale through, so they are left out. A residual adds
+    ``round(2^s sigma_l / sigma_skip) * x_skip``: at the target scales that multiplier is a
+    weight of ``t_l / t_skip`` against the layer's ``t_l / t_{l-1}``, so it counts as a weight
+    of ``t_{l-1} / t_skip`` next to the layer's own.
+    """
+    targets, weights = [target[0]], []
+    for index, layer in enumerate(model.layers):
+        wmax = layer.weight_max()
+        if wmax is None:
+            continue
+        if layer.skip_from is not None:
+            wmax = max(wmax, target[index] / target[layer.skip_from])
+        targets.append(target[index + 1])
+        weights.append(wmax)
+    return targets, weights
+
+
+def _max_abs_weight_q(layer: QuantAnyLayer) -> int:
+    if isinstance(layer, QuantPoolLayer):
+        return abs(layer.mult)
+    return int(np.abs(layer.weight).max())
 
 
 def _effective_bits(max_abs: int) -> int:
@@ -313,7 +373,7 @@ def _report(model: FloatModel, qmodel: QuantizedModel, samples: FloatArray, head
     half = 1 << (qmodel.settings.act_bits - 1)
     infos = []
     for index, layer in enumerate(qmodel.layers):
-        wmax = int(np.abs(layer.weight).max())
+        wmax = _max_abs_weight_q(layer)
         pre_max = int(np.abs(pre[index]).max())
         infos.append(LayerQuantInfo(
             name=layer.name, scale=qmodel.layer_scales[index], target_scale=target[index + 1],
@@ -364,11 +424,22 @@ def quantize(model: FloatModel, calibration: npt.ArrayLike | None = None, *,
     act_limit = (1 << (act_bits - 1)) - 1
     ranges = [_range(samples)] + [_range(p) for p in pre]
     target = [headroom * act_limit / r for r in ranges]
+    chosen = shift is None
     if shift is None:
-        shift = choose_shift(target, [float(np.abs(layer.weight).max()) for layer in model.layers],
-                             act_bits=act_bits, weight_bits=weight_bits, headroom=headroom)
-    settings = QuantSettings(act_bits=act_bits, weight_bits=weight_bits, shift=shift)
-    layers, scales, limited, multipliers = _quantize_layers(model, ranges, target, settings)
+        shift = choose_shift(*_shift_inputs(model, target), act_bits=act_bits,
+                             weight_bits=weight_bits, headroom=headroom)
+    while True:
+        settings = QuantSettings(act_bits=act_bits, weight_bits=weight_bits, shift=shift)
+        try:
+            layers, scales, limited, multipliers = _quantize_layers(model, ranges, target,
+                                                                    settings)
+            break
+        except QuantizationError:
+            # The cost model does not follow a scale that residuals lower block after block;
+            # a smaller shift gives their multipliers room. A shift the caller set stays.
+            if not chosen or shift <= MIN_DEFAULT_SHIFT:
+                raise
+            shift -= 1
     qmodel = QuantizedModel(settings=settings, layers=tuple(layers), input_scale=target[0],
                             output_scale=scales[-1], layer_scales=tuple(scales))
     report = _report(model, qmodel, samples, headroom, target, limited, multipliers)

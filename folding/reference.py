@@ -2,13 +2,15 @@
 
 For every layer (docs/ARCHITECTURE.md, "Arithmetic"), exactly and in int64::
 
-    acc = W x + b
+    acc = W x + b  (+ m * x_skip)     # dense, convolution or average pooling; residual
     y   = floor(acc / 2^s)            # arithmetic right shift: floors toward -inf
     check -2^(a-1) <= y < 2^(a-1)     # on y, before ReLU
     out = max(y, 0) if relu else y
 
+and for a max pooling ``out = y = max(window)``, with no rescale (its inputs are in range).
+
 int64 is exact here because :class:`folding.ir.QuantizedModel` refuses any layer whose
-worst-case ``|acc|`` (``sum |W| * 2^(a-1) + |b|``) reaches 2^62.
+worst-case ``|acc|`` (``(sum |W| + |m|) * 2^(a-1) + |b|``) reaches 2^62.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from folding.errors import InputError, RangeError
-from folding.ir import IntArray, QuantizedModel
+from folding.ir import IntArray, QuantizedModel, QuantPoolLayer, pool2d
 
 __all__ = ["forward_int", "preactivations_int", "predict_int"]
 
@@ -72,12 +74,20 @@ def preactivations_int(model: QuantizedModel, x_q: npt.ArrayLike) -> list[IntArr
     activation, single = _as_int_batch(model, x_q)
     bounds = model.settings.act_bounds
     shift = model.settings.shift
+    entering: list[IntArray] = []
     preactivations: list[IntArray] = []
     for index, layer in enumerate(model.layers):
-        acc = activation @ layer.weight.T + layer.bias
-        # numpy's >> on int64 is an arithmetic shift, i.e. floor(acc / 2^s) for negatives too.
-        y = acc >> shift
-        _check_range(y, bounds, layer=index, layer_name=layer.name)
+        entering.append(activation)
+        if isinstance(layer, QuantPoolLayer) and layer.op == "max":
+            # The max of in-range values is in range: nothing to rescale or check.
+            y = pool2d(activation, "max", layer.window)
+        else:
+            acc = layer.accumulate(activation)
+            if layer.skip_from is not None:
+                acc = acc + layer.skip_mult * entering[layer.skip_from]
+            # numpy's >> on int64 is an arithmetic shift: floor(acc / 2^s) for negatives too.
+            y = acc >> shift
+            _check_range(y, bounds, layer=index, layer_name=layer.name)
         preactivations.append(y[0] if single else y)
         activation = np.maximum(y, 0) if layer.relu else y
     return preactivations

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from folding.ir import IntArray, QuantizedModel
+from folding.ir import IntArray, QuantizedModel, QuantLayer
 from folding.reference import forward_int
 
 Segments = Sequence[tuple[int, int, int]]
@@ -44,6 +44,7 @@ def forward_on_gpu(model: QuantizedModel, x_q: IntArray, cp: Any) -> list[IntArr
     act = cp.asarray(x_q, dtype=cp.int64)
     outputs: list[IntArray] = []
     for index, layer in enumerate(model.layers):
+        assert isinstance(layer, QuantLayer), "forward() sends other kinds to NumPy"
         bound = int(np.abs(layer.weight).sum(axis=1).max()) * max(-lo, hi) + \
             int(np.abs(layer.bias).max(initial=0))
         if bound < _EXACT_FLOAT:
@@ -63,7 +64,11 @@ def forward_on_gpu(model: QuantizedModel, x_q: IntArray, cp: Any) -> list[IntArr
 def forward(model: QuantizedModel, x_q: IntArray) -> list[IntArray]:
     """Every layer's output activations: on a GPU when there is one, else NumPy."""
     cp = _gpu_module()
-    return forward_int(model, x_q) if cp is None else forward_on_gpu(model, x_q, cp)
+    # The GPU path covers dense chains; convolutions and pooling take the NumPy reference.
+    if cp is None or any(layer.kind != "dense" or layer.skip_from is not None
+                         for layer in model.layers):
+        return forward_int(model, x_q)
+    return forward_on_gpu(model, x_q, cp)
 
 
 def segment_step_inputs(model: QuantizedModel, segments: Segments, x_q: IntArray

@@ -13,19 +13,27 @@ from folding.ops.activation import relu
 from folding.ops.base import OpHandler
 from folding.ops.bias import add
 from folding.ops.constants import CONSTANT_OPS
+from folding.ops.conv import conv
 from folding.ops.gemm import gemm
 from folding.ops.matmul import matmul
+from folding.ops.normalization import batch_normalization
 from folding.ops.passthrough import dropout, identity
+from folding.ops.pool import average_pool, global_average_pool, max_pool
 from folding.ops.shape import flatten, reshape
 
 #: Handlers of the operators that may carry the activation, by ONNX op type.
 HANDLERS: Mapping[str, OpHandler] = MappingProxyType({
     "Add": add,
+    "AveragePool": average_pool,
+    "BatchNormalization": batch_normalization,
+    "Conv": conv,
     "Dropout": dropout,
     "Flatten": flatten,
     "Gemm": gemm,
+    "GlobalAveragePool": global_average_pool,
     "Identity": identity,
     "MatMul": matmul,
+    "MaxPool": max_pool,
     "Relu": relu,
     "Reshape": reshape,
 })

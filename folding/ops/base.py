@@ -20,6 +20,7 @@ import numpy as np
 import onnx
 
 from folding.errors import ModelImportError, UnsupportedOperatorError
+from folding.geometry import Window2d
 from folding.ir import FloatArray
 from folding.ops.constants import ConstantTable
 
@@ -51,7 +52,40 @@ class NoOp:
     """Leave the activation data unchanged (shape-only or inference-time no-op)."""
 
 
-Action = Dense | AddBias | ApplyRelu | NoOp
+@dataclass(frozen=True)
+class Conv:
+    """Start a new 2-D convolution layer (``weight`` is ``[out, in, kh, kw]``)."""
+
+    weight: FloatArray
+    bias: FloatArray
+    window: Window2d
+
+
+@dataclass(frozen=True)
+class Pool:
+    """Start a new pooling layer (``op`` is ``"max"`` or ``"avg"``)."""
+
+    op: str
+    window: Window2d
+
+
+@dataclass(frozen=True)
+class ChannelAffine:
+    """Multiply each output channel of the layer just produced by ``scale`` and add
+    ``shift`` (an inference-time BatchNormalization, folded into that layer)."""
+
+    scale: FloatArray
+    shift: FloatArray
+
+
+@dataclass(frozen=True)
+class Residual:
+    """Add the earlier activation ``source`` to the output of the layer just produced."""
+
+    source: str
+
+
+Action = Dense | AddBias | ApplyRelu | NoOp | Conv | Pool | ChannelAffine | Residual
 
 
 @dataclass(frozen=True)
@@ -84,6 +118,9 @@ class NodeContext:
         constants: The model's constant tensors.
         opset: The default-domain opset version.
         supported: The supported operator types (for error messages).
+        other: A second activation the node takes (an ``Add`` of a residual connection),
+            an earlier tensor of the chain.
+        other_shape: Its shape, or ``None`` if unknown.
     """
 
     node: onnx.NodeProto
@@ -93,6 +130,8 @@ class NodeContext:
     constants: ConstantTable
     opset: int
     supported: tuple[str, ...]
+    other: str | None = None
+    other_shape: Shape | None = None
 
     @property
     def op_type(self) -> str:
@@ -180,3 +219,61 @@ def bias_vector(ctx: NodeContext, bias: FloatArray, width: int, what: str) -> Fl
             f"{what} of shape {bias.shape} does not broadcast to one vector of width {width}"
         ) from exc
     return row
+
+
+def feature_map(ctx: NodeContext) -> tuple[int, int, int] | None:
+    """The incoming ``[1, c, h, w]`` map as ``(c, h, w)``, or ``None`` if its shape is unknown.
+
+    Raises:
+        ModelImportError: If the activation is not one 2-D feature map.
+    """
+    if ctx.in_shape is None:
+        return None
+    shape = ctx.in_shape
+    if len(shape) != 4 or shape[0] != 1:
+        raise ctx.error(
+            f"the input {ctx.activation!r} has shape {list(shape)}; expected one 2-D feature "
+            f"map [1, channels, height, width]"
+        )
+    return shape[1], shape[2], shape[3]
+
+
+def window_pads(ctx: NodeContext, hw: tuple[int, int], kernel: tuple[int, int],
+                stride: tuple[int, int]) -> tuple[int, int, int, int]:
+    """The ``(top, left, bottom, right)`` padding from ``pads`` or ``auto_pad``."""
+    auto_pad = ctx.attr("auto_pad", b"NOTSET")
+    auto_pad = auto_pad.decode() if isinstance(auto_pad, bytes) else str(auto_pad)
+    if auto_pad in ("NOTSET", ""):
+        pads = [int(p) for p in ctx.attr("pads", [0, 0, 0, 0])]
+        if len(pads) != 4 or min(pads) < 0:
+            raise ctx.error(f"pads {pads} must be four non-negative values for a 2-D window")
+        return pads[0], pads[1], pads[2], pads[3]
+    if auto_pad == "VALID":
+        return 0, 0, 0, 0
+    if auto_pad in ("SAME_UPPER", "SAME_LOWER"):
+        begins, ends = [], []
+        for size, k, s in zip(hw, kernel, stride, strict=True):
+            total = max((-(-size // s) - 1) * s + k - size, 0)
+            small, large = total // 2, total - total // 2
+            begin, end = (small, large) if auto_pad == "SAME_UPPER" else (large, small)
+            begins.append(begin)
+            ends.append(end)
+        return begins[0], begins[1], ends[0], ends[1]
+    raise ctx.unsupported(f"auto_pad {auto_pad!r} is not supported")
+
+
+def pair_attr(ctx: NodeContext, name: str, default: tuple[int, int]) -> tuple[int, int]:
+    """A two-value integer attribute (2-D kernels, strides, dilations)."""
+    values = [int(v) for v in ctx.attr(name, list(default))]
+    if len(values) != 2:
+        raise ctx.unsupported(f"{name} {values} is not 2-D; only 2-D windows are supported")
+    return values[0], values[1]
+
+
+def make_window(ctx: NodeContext, in_shape: tuple[int, int, int], kernel: tuple[int, int],
+                stride: tuple[int, int], pads: tuple[int, int, int, int]) -> Window2d:
+    """The window, or an error naming the node."""
+    try:
+        return Window2d(in_shape, kernel, stride, pads)
+    except ValueError as exc:
+        raise ctx.error(str(exc)) from exc

@@ -1,17 +1,20 @@
-"""Add of a constant: the bias of a preceding MatMul (or an extra bias of a Gemm)."""
+"""Add: of a constant, the bias of a preceding layer; of an earlier activation, a residual
+connection."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from folding.ops.base import AddBias, NodeContext, OpResult, is_vector
+from folding.ops.base import AddBias, NodeContext, OpResult, Residual, is_vector
 
 
 def add(ctx: NodeContext) -> OpResult:
     """Adds a constant vector to the activation; fused into the previous layer's bias."""
+    if ctx.other is not None:
+        return _residual(ctx, ctx.other)
     inputs = [ctx.input_name(0), ctx.input_name(1)]
     if inputs.count(ctx.activation) != 1:
-        raise ctx.error("adding two activations is not supported (only a constant bias)")
+        raise ctx.error("adding an activation to itself is not supported")
     position = 1 - inputs.index(ctx.activation)
     bias = ctx.float_constant(position, "the addend")
     if ctx.in_shape is None:
@@ -32,3 +35,13 @@ def add(ctx: NodeContext) -> OpResult:
         )
     row = np.broadcast_to(bias, out_shape).reshape(-1)
     return OpResult(AddBias(bias=row), out_shape)
+
+
+def _residual(ctx: NodeContext, source: str) -> OpResult:
+    """``Y = X + S`` where ``S`` is an earlier activation of the same shape (no broadcast)."""
+    if ctx.in_shape is not None and ctx.other_shape is not None and \
+            ctx.in_shape != ctx.other_shape:
+        raise ctx.error(f"the residual adds {source!r} of shape {list(ctx.other_shape)} to "
+                        f"{ctx.activation!r} of shape {list(ctx.in_shape)}; the shapes must "
+                        f"be equal")
+    return OpResult(Residual(source=source), ctx.in_shape)
