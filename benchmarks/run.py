@@ -52,7 +52,7 @@ from benchmarks.report import (  # needs REPO on sys.path
 
 SCHEMA = 1
 SEED = 0
-SUITES = ("quick", "full")
+SUITES = ("quick", "full", "cnn")
 
 
 # --------------------------------------------------------------------------------------------
@@ -107,6 +107,16 @@ def _cases() -> list[Case]:
             ("quick", "full") if depth == 50 else ("full",),
             acceptance=depth in (50, 500),
             builder=("depth_suite_onnx", {"depth": depth})))
+    cases += [
+        Case("lenet5", "cnn", "LeNet-5 on 28x28, trained here on scikit-learn's digits",
+             ("cnn", "full"), acceptance=True, builder=("trained_lenet5_onnx", {})),
+        Case("zator-512", "cnn", "Zator's CNN: conv 1->2, 510 conv 2->2 3x3 on 28x28, "
+             "linear 1568->10", ("cnn", "full"), acceptance=True,
+             builder=("zator_onnx", {"depth": 512})),
+        Case("iris-resnet", "cnn", "ResNet-style iris stand-in: 52 layers, 1.76M parameters, "
+             "64x64 input", ("cnn", "full"), acceptance=True,
+             builder=("iris_resnet_onnx", {})),
+    ]
     return cases
 
 
@@ -190,15 +200,16 @@ def _child_compile(case: Case, private: bool, work: Path, cache: str | None,
     out["params"] = float_model.num_parameters
     out["layers"] = len(float_model.layers)
     out["input_dim"], out["output_dim"] = float_model.input_dim, float_model.output_dim
+    calibration, held_out = _case_data(case, float_model.input_dim)
     start = time.perf_counter()
-    quantize(float_model)  # informational: compile below repeats it
+    quantize(float_model, calibration)  # informational: compile below repeats it
     out["quantize_s"] = time.perf_counter() - start
     out["rss_before_compile_mib"] = _self_peak_mib()
 
     _log("    ", "compile: import, quantize, plan, key setup")
     start = time.perf_counter()
     compiled = folding.compile(data, private_weights=private, base_dir=work, cache_dir=cache,
-                               layers_per_step=layers_per_step)
+                               layers_per_step=layers_per_step, calibration=calibration)
     out["compile_s"] = time.perf_counter() - start
     out["compile_peak_rss_mib"] = _self_peak_mib()
     out["plan"] = [
@@ -215,16 +226,21 @@ def _child_compile(case: Case, private: bool, work: Path, cache: str | None,
         out["max_abs_logit"] = report.max_abs_logit
         out["calibration_samples"] = report.samples
     out["quant_settings"] = compiled.quantized.settings.to_dict()
+    if held_out is not None:
+        out["fidelity"] = _fidelity(float_model, compiled.quantized, *held_out)
     blob = compiled.to_bytes()
     (work / "model.fold").write_bytes(blob)
     vk_blob = compiled.verifier_key.to_bytes()
     (work / "model.vk").write_bytes(vk_blob)
     out["model_artefact_bytes"], out["verifier_key_bytes"] = len(blob), len(vk_blob)
 
-    # A fresh seeded input; the first calibration sample if that one leaves the range.
+    # A fresh seeded input (a held-out image for the CNNs); the first calibration sample if
+    # that one leaves the range.
     q = compiled.quantized
     x = np.random.default_rng([SEED, 1]).standard_normal(q.input_dim)
     out["input"] = "seeded normal"
+    if held_out is not None:
+        x, out["input"] = held_out[0][0], "held-out sample 0"
     try:
         x_q = q.quantize_input(x)
         predict_int(q, x_q)
@@ -237,6 +253,51 @@ def _child_compile(case: Case, private: bool, work: Path, cache: str | None,
     out["native_float_ms"] = _median_ms(lambda: float_model.forward(x))
     out["native_int_ms"] = _median_ms(lambda: predict_int(q, x_q))
     out["compile_child_peak_rss_mib"] = _self_peak_mib()
+
+
+#: Held-out inputs for the fidelity of the CNN cases ("a few hundred").
+FIDELITY_SAMPLES = 300
+
+
+def _case_data(case: Case, input_dim: int) -> tuple[Any, tuple[Any, Any] | None]:
+    """Calibration inputs (``None``: the bundled default) and held-out ``(x, labels)``
+    (labels ``None`` when the model is untrained) for the CNN cases; ``(None, None)`` for
+    the others."""
+    import numpy as np
+
+    if case.family != "cnn":
+        return None, None
+    if case.name == "lenet5":
+        from folding.testing.train import digits_28x28
+
+        x, y = digits_28x28()
+        order = np.random.default_rng(SEED).permutation(len(x))
+        return x[order[:64]], (x[order[1400:]], y[order[1400:]])
+    rng = np.random.default_rng([SEED, 2])
+    # Inputs with the statistics of images: smooth, non-negative, in [0, 1].
+    raw = rng.uniform(0.0, 1.0, (64 + FIDELITY_SAMPLES, input_dim))
+    return raw[:64], (raw[64:], None)
+
+
+def _fidelity(float_model: Any, q: Any, x: Any, labels: Any) -> dict[str, Any]:
+    """Top-1 agreement of the quantized model with the float model on held-out inputs, and
+    accuracy of both when there are labels."""
+    import numpy as np
+
+    from folding.reference import predict_int
+
+    floats = float_model.forward(x)
+    ints = q.dequantize_output(predict_int(q, q.quantize_input(x)))
+    result: dict[str, Any] = {
+        "samples": len(x),
+        "top1_agreement": float((floats.argmax(axis=1) == ints.argmax(axis=1)).mean()),
+        "max_abs_logit_error": float(np.abs(floats - ints).max()),
+        "max_abs_logit": float(np.abs(floats).max()),
+    }
+    if labels is not None:
+        result["float_accuracy"] = float((floats.argmax(axis=1) == labels).mean())
+        result["quantized_accuracy"] = float((ints.argmax(axis=1) == labels).mean())
+    return result
 
 
 def _child_prove(work: Path, cache: str | None, out: dict[str, Any]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 import os
 import secrets
 import threading
@@ -24,7 +25,14 @@ import numpy.typing as npt
 from folding import artefacts
 from folding.artefacts import Kind
 from folding.errors import ArtefactError, InputError, ProvingError, VerificationError
-from folding.ir import FloatModel, QuantizedModel
+from folding.ir import (
+    FloatModel,
+    QuantAnyLayer,
+    QuantizedModel,
+    QuantPoolLayer,
+    layer_array_shapes,
+    layer_arrays,
+)
 from folding.onnx_import import load_onnx
 from folding.quantize import quantize
 from folding.reference import predict_int
@@ -174,7 +182,7 @@ class CompiledModel:
         """Serializes the compiled model (weights included) as a versioned artefact."""
         arrays = b"".join(
             np.ascontiguousarray(a, dtype="<i8").tobytes()
-            for layer in self.quantized.layers for a in (layer.weight, layer.bias)
+            for layer in self.quantized.layers for a in layer_arrays(layer)
         )
         header = {
             "quantized": self.quantized.to_dict(),
@@ -199,19 +207,19 @@ class CompiledModel:
         weights = artefacts.require(sections, "weights", "compiled model")
         try:
             meta = header["quantized"]
-            shapes = [(int(e["out_dim"]), int(e["in_dim"])) for e in meta["layers"]]
-            need = 8 * sum(o * i + o for o, i in shapes)
+            shapes = [layer_array_shapes(entry) for entry in meta["layers"]]
+            need = 8 * sum(math.prod(w) + math.prod(b) for w, b in shapes)
             if len(weights) != need:
                 raise ArtefactError(
                     f"compiled model: weights section has {len(weights)} bytes, expected {need}"
                 )
             flat = np.frombuffer(weights, dtype="<i8")
             arrays, pos = [], 0
-            for out_dim, in_dim in shapes:
-                w = flat[pos:pos + out_dim * in_dim].reshape(out_dim, in_dim)
-                pos += out_dim * in_dim
-                arrays.append((w, flat[pos:pos + out_dim]))
-                pos += out_dim
+            for weight_shape, bias_shape in shapes:
+                w = flat[pos:pos + math.prod(weight_shape)].reshape(weight_shape)
+                pos += math.prod(weight_shape)
+                arrays.append((w, flat[pos:pos + math.prod(bias_shape)]))
+                pos += math.prod(bias_shape)
             quantized = QuantizedModel.from_dict(meta, arrays)
             segments = tuple(tuple(int(v) for v in s) for s in header["segments"])
             private = bool(header["private_weights"])
@@ -317,16 +325,27 @@ class ProgressInfo:
         return self.steps_done / self.elapsed_s if self.elapsed_s > 0 else 0.0
 
 
+def _native_layer(layer: QuantAnyLayer) -> tuple[Any, ...]:
+    """One layer as ``NativeModel`` takes it (see ``rust_ext/py/src/lib.rs``)."""
+    weight, bias = layer_arrays(layer)
+    window = getattr(layer, "window", None)
+    geometry = None if window is None else [
+        *window.in_shape, *window.kernel, *window.stride, *window.pads]
+    c_out = layer.out_shape[0] if len(layer.out_shape) == 3 else 0
+    skip = None if layer.skip_from is None else (layer.skip_from, layer.skip_mult)
+    pool = (layer.mult, layer.bias) if isinstance(layer, QuantPoolLayer) and layer.op == "avg" \
+        else None
+    return (layer.kind, layer.in_dim, layer.out_dim, layer.relu,
+            np.ascontiguousarray(weight, dtype="<i8").tobytes(),
+            np.ascontiguousarray(bias, dtype="<i8").tobytes(),
+            geometry, c_out, skip, pool)
+
+
 def _native_model(quantized: QuantizedModel, private: bool, salts: Sequence[bytes], *,
                   segments: Segments | None = None, layers_per_step: int | None = None,
                   max_segment_nnz: int | None = None,
                   max_segment_steps: int | None = None) -> Any:
-    layers = [
-        (layer.in_dim, layer.out_dim, layer.relu,
-         np.ascontiguousarray(layer.weight, dtype="<i8").tobytes(),
-         np.ascontiguousarray(layer.bias, dtype="<i8").tobytes())
-        for layer in quantized.layers
-    ]
+    layers = [_native_layer(layer) for layer in quantized.layers]
     st = quantized.settings
     return _native().NativeModel(
         st.act_bits, st.weight_bits, st.shift, layers, private, list(salts),
@@ -334,6 +353,39 @@ def _native_model(quantized: QuantizedModel, private: bool, salts: Sequence[byte
         layers_per_step=layers_per_step, max_segment_nnz=max_segment_nnz,
         max_segment_steps=max_segment_steps,
     )
+
+
+def plan(
+    model: bytes | FloatModel | QuantizedModel,
+    *,
+    calibration: npt.ArrayLike | None = None,
+    act_bits: int = 16,
+    weight_bits: int = 8,
+    shift: int | None = None,
+    layers_per_step: int | None = None,
+    private_weights: bool = False,
+    max_segment_nnz: int | None = None,
+    max_segment_steps: int | None = None,
+    base_dir: str | os.PathLike[str] | None = None,
+) -> list[dict[str, Any]]:
+    """The segment plan :func:`compile` would make, without setting up any keys.
+
+    Takes the arguments of :func:`compile`. Each segment is a dict with ``first_layer``,
+    ``first_step``, ``num_steps``, ``layers_per_step``, ``slots`` (per layer of a step:
+    ``(n_in, n_out, relu, lane_bits, lanes, kind)``) and ``estimated_constraints`` per step.
+    """
+    if isinstance(model, (bytes, bytearray, memoryview)):
+        model = load_onnx(bytes(model), base_dir=base_dir)
+    if isinstance(model, FloatModel):
+        model = quantize(model, calibration, act_bits=act_bits, weight_bits=weight_bits,
+                         shift=shift)
+    if not isinstance(model, QuantizedModel):
+        raise InputError(f"plan takes ONNX bytes or a model, got {type(model).__name__}")
+    salts = tuple(bytes(32) for _ in model.layers) if private_weights else ()
+    native = _native_model(model, private_weights, salts, layers_per_step=layers_per_step,
+                           max_segment_nnz=max_segment_nnz,
+                           max_segment_steps=max_segment_steps)
+    return list(native.plan())
 
 
 def compile(  # shadows the builtin: the public verb of the API

@@ -193,15 +193,39 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
         report = inspect_onnx(data, base_dir=args.model.parent)
     except ModelImportError as exc:
         raise UsageError(f"model '{args.model}': cannot read it as ONNX: {exc}") from None
-    _emit(args, report.format(), report.to_dict())
+    text, result = report.format(), report.to_dict()
+    if report.loadable and not args.no_plan:
+        segments = api.plan(data, base_dir=args.model.parent, act_bits=args.act_bits,
+                            weight_bits=args.weight_bits, shift=args.shift,
+                            layers_per_step=args.layers_per_step,
+                            private_weights=args.private_weights)
+        summary = _plan_totals(segments)
+        result["plan"] = summary
+        text += "\n\n" + "\n".join(_plan_lines(summary))
+    _emit(args, text, result)
     return EXIT_OK if report.loadable else EXIT_REJECTED
 
 
-def _plan_summary(model: CompiledModel) -> dict[str, Any]:
-    plan = model.plan()
+def _plan_totals(plan: list[dict[str, Any]]) -> dict[str, Any]:
     return {"segments": len(plan), "steps": sum(int(s["num_steps"]) for s in plan),
             "estimated_constraints": sum(int(s["num_steps"]) * int(s["estimated_constraints"])
                                          for s in plan), "plan": plan}
+
+
+def _plan_lines(s: dict[str, Any]) -> list[str]:
+    """The plan as a table: one row per segment, with the kinds of layer in its steps."""
+    lines = [(f"plan: {s['segments']} segment(s), {s['steps']} step(s), "
+              f"~{s['estimated_constraints']:,} constraints in all"),
+             "  seg  first layer  steps  layers/step  constraints/step  step"]
+    for i, g in enumerate(s["plan"]):
+        kinds = " + ".join(str(slot[5]) if len(slot) > 5 else "dense" for slot in g["slots"])
+        lines.append(f"  {i:>3}  {g['first_layer']:>11}  {g['num_steps']:>5}  "
+                     f"{g['layers_per_step']:>11}  {g['estimated_constraints']:>16,}  {kinds}")
+    return lines
+
+
+def _plan_summary(model: CompiledModel) -> dict[str, Any]:
+    return _plan_totals(model.plan())
 
 
 def _compile_summary(model: CompiledModel, args: argparse.Namespace, size: int,
@@ -213,8 +237,8 @@ def _compile_summary(model: CompiledModel, args: argparse.Namespace, size: int,
         "commitment": model.commitment.hex(), "private_weights": model.private_weights,
         "input_dim": q.input_dim, "output_dim": q.output_dim,
         "settings": q.settings.to_dict(),
-        "layers": [{"name": la.name, "in_dim": la.in_dim, "out_dim": la.out_dim,
-                    "relu": la.relu} for la in q.layers],
+        "layers": [{"name": la.name, "kind": la.kind, "in_dim": la.in_dim,
+                    "out_dim": la.out_dim, "relu": la.relu} for la in q.layers],
         "quantization": q.report.to_dict() if q.report else None,
         "compile_s": seconds, **_plan_summary(model),
     }
@@ -232,12 +256,7 @@ def _format_compile(summary: dict[str, Any], model: CompiledModel) -> str:
     ]
     if model.quantized.report is not None:
         lines += [model.quantized.report.format(), ""]
-    lines += [(f"plan: {s['segments']} segment(s), {s['steps']} step(s), "
-               f"~{s['estimated_constraints']:,} constraints in all"),
-              "  seg  first layer  steps  layers/step  constraints/step"]
-    lines += [(f"  {i:>3}  {g['first_layer']:>11}  {g['num_steps']:>5}  "
-               f"{g['layers_per_step']:>11}  {g['estimated_constraints']:,}")
-              for i, g in enumerate(s["plan"])]
+    lines += _plan_lines(s)
     if s["verifier_key"]:
         lines += ["", f"verifier key: {s['verifier_key']}"]
     return "\n".join([*lines, "", f"commitment: {s['commitment']}"])
@@ -371,7 +390,21 @@ def _add_inspect(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("inspect", parents=[common], help="list an ONNX model's layers and "
                        "unsupported nodes")
     p.add_argument("model", type=Path, metavar="MODEL.onnx")
+    p.add_argument("--no-plan", action="store_true",
+                   help="do not quantize and plan the model (only list its nodes)")
+    _add_plan_options(p)
     p.set_defaults(func=_cmd_inspect)
+
+
+def _add_plan_options(p: argparse.ArgumentParser) -> None:
+    """The options that decide a model's plan (shared by inspect and compile)."""
+    p.add_argument("--layers-per-step", type=positive_int, metavar="N",
+                   help="layers folded per step (default: chosen by the cost model)")
+    p.add_argument("--private-weights", action="store_true",
+                   help="hide the weights (bind them by a salted hash chain)")
+    p.add_argument("--act-bits", type=positive_int, default=16, metavar="BITS")
+    p.add_argument("--weight-bits", type=positive_int, default=8, metavar="BITS")
+    p.add_argument("--shift", type=int, metavar="S", help="rescale shift (default: calibrated)")
 
 
 def _add_compile(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -380,12 +413,7 @@ def _add_compile(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", type=Path, required=True, metavar="MODEL.fold")
     p.add_argument("--calibration", type=Path, metavar="FILE.npy",
                    help="sample inputs [n, input_dim] for choosing scales")
-    p.add_argument("--layers-per-step", type=positive_int, metavar="N")
-    p.add_argument("--private-weights", action="store_true",
-                   help="hide the weights behind a salted hash chain")
-    p.add_argument("--act-bits", type=positive_int, default=16, metavar="BITS")
-    p.add_argument("--weight-bits", type=positive_int, default=8, metavar="BITS")
-    p.add_argument("--shift", type=int, metavar="S", help="rescale shift (default: calibrated)")
+    _add_plan_options(p)
     p.add_argument("--max-segment-nnz", type=positive_int, metavar="N")
     p.add_argument("--max-segment-steps", type=positive_int, metavar="N")
     p.add_argument("--vk-out", type=Path, metavar="FILE.vk", help="also write the verifier key")

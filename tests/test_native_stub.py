@@ -36,10 +36,12 @@ def test_stub_matches_the_module() -> None:
             assert hasattr(getattr(_native, cls), m), f"{cls}.{m} is in the stub only"
 
 
-def _layer(w: list[int], b: list[int], n_in: int, n_out: int) -> tuple[int, int, bool, bytes, bytes]:
+def _layer(w: list[int], b: list[int], n_in: int, n_out: int) -> tuple[object, ...]:
+    """A dense layer as ``NativeModel`` takes it (see ``folding.api._native_layer``)."""
     import numpy as np
 
-    return (n_in, n_out, False, np.array(w, "<i8").tobytes(), np.array(b, "<i8").tobytes())
+    return ("dense", n_in, n_out, False, np.array(w, "<i8").tobytes(),
+            np.array(b, "<i8").tobytes(), None, 0, None, None)
 
 
 def test_native_errors_are_typed() -> None:
@@ -54,6 +56,31 @@ def test_native_errors_are_typed() -> None:
     assert info.value.layer == 0 and info.value.neuron == 0
     with pytest.raises(RangeError):
         m.forward([500])  # the input itself
+
+
+def _conv(weights: int, window: list[int], c_out: int, skip: tuple[int, int] | None = None
+          ) -> tuple[object, ...]:
+    import numpy as np
+
+    c, h, w, kh, kw, sh, sw, top, left, bottom, right = window
+    oh, ow = (h + top + bottom - kh) // sh + 1, (w + left + right - kw) // sw + 1
+    return ("conv", c * h * w, c_out * oh * ow, True, np.ones(weights, "<i8").tobytes(),
+            np.zeros(c_out, "<i8").tobytes(), window, c_out, skip, None)
+
+
+def test_native_map_layers_check_their_geometry() -> None:
+    good = [1, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1]
+    _native.NativeModel(8, 4, 2, [_conv(18, good, 2)], False, [])
+    with pytest.raises(QuantizationError, match="pads"):
+        _native.NativeModel(8, 4, 2, [_conv(18, [1, 4, 4, 3, 3, 1, 1, 3, 0, 0, 0], 2)],
+                            False, [])
+    with pytest.raises(QuantizationError, match="weights"):
+        _native.NativeModel(8, 4, 2, [_conv(17, good, 2)], False, [])
+    with pytest.raises(QuantizationError, match="residual"):
+        _native.NativeModel(8, 4, 2, [_conv(9, good, 1, skip=(1, 1))], False, [])
+    with pytest.raises(ValueError, match="unknown kind"):
+        _native.NativeModel(8, 4, 2, [("lstm", 1, 1, False, b"", b"", None, 0, None, None)],
+                            False, [])
 
 
 @pytest.mark.parametrize("blob", [b"", b"FOLDPRF\0", b"FOLDPRF\0" + b"\xff" * 64, b"\x00" * 100])

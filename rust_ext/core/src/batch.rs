@@ -30,13 +30,28 @@ pub fn batch_segment(net: &Network, items: usize) -> Result<Segment> {
       "batch proving needs public weights (private-weight batches are not supported yet)",
     ));
   }
+  if let Some((l, layer)) = net
+    .layers
+    .iter()
+    .enumerate()
+    .find(|(_, l)| l.as_dense().is_none())
+  {
+    return Err(FoldError::model(format!(
+      "batch proving covers dense networks; layer {l} is a {} layer (prove each input instead)",
+      layer.kind()
+    )));
+  }
   if items == 0 || items > MAX_ITEMS_PER_STEP {
     return Err(FoldError::model(format!(
       "inputs per step must be between 1 and {MAX_ITEMS_PER_STEP}, got {items}"
     )));
   }
   let all = crate::plan::plan_from_segments(net, &[(0, 1, net.layers.len())])?;
-  let mut seg = all.segments.into_iter().next().expect("one segment was asked for");
+  let mut seg = all
+    .segments
+    .into_iter()
+    .next()
+    .expect("one segment was asked for");
   seg.shape.batch_items = Some(items);
   Ok(seg)
 }
@@ -71,12 +86,21 @@ fn initial_state() -> Vec<Fr> {
 }
 
 /// The chain value after absorbing every step's inputs and outputs.
-fn io_chain(inputs: &[i64], outputs: &[i64], n_in: usize, n_out: usize, items: usize, act_bits: u32) -> Fr {
+fn io_chain(
+  inputs: &[i64],
+  outputs: &[i64],
+  n_in: usize,
+  n_out: usize,
+  items: usize,
+  act_bits: u32,
+) -> Fr {
   let consts = hash::constants::<Fr>();
   inputs
     .chunks(items * n_in)
     .zip(outputs.chunks(items * n_out))
-    .fold(Fr::from(hash::BATCH_CHAIN_INIT), |h, (x, y)| hash::batch_link(&consts, h, x, y, act_bits))
+    .fold(Fr::from(hash::BATCH_CHAIN_INIT), |h, (x, y)| {
+      hash::batch_link(&consts, h, x, y, act_bits)
+    })
 }
 
 /// Proves `xs` (each one input of `net`), `items` per step.
@@ -88,14 +112,18 @@ pub fn prove(
   progress: &Progress,
 ) -> Result<(ProofBundle, VerifierKeyBundle, ProveStats)> {
   if xs.is_empty() {
-    return Err(FoldError::InvalidInput { reason: "a batch needs at least one input".into() });
+    return Err(FoldError::InvalidInput {
+      reason: "a batch needs at least one input".into(),
+    });
   }
   let mut seg = batch_segment(net, items)?;
   // every input is checked (range, width) before any folding starts
   let mut padded: Vec<Vec<i64>> = xs.to_vec();
   padded.resize(xs.len().div_ceil(items) * items, vec![0; net.input_dim()]);
   for (n, x) in padded.iter().enumerate() {
-    forward(net, x).map_err(|e| FoldError::InvalidInput { reason: format!("batch input {n}: {e}") })?;
+    forward(net, x).map_err(|e| FoldError::InvalidInput {
+      reason: format!("batch input {n}: {e}"),
+    })?;
   }
   let steps = padded.len() / items;
   progress.total_steps.store(steps as u64, Ordering::Relaxed);
@@ -112,11 +140,20 @@ pub fn prove(
   let layers: Vec<_> = net.layers.iter().collect();
   let mut outputs: Vec<i64> = Vec::with_capacity(padded.len() * net.output_dim());
   let no_checkpoint = |_: usize, _: &_, _: bool| Ok(());
-  let (proof, _, seg_stats) = prove_segment(&keys, &seg, &circuit, initial_state(), progress, Default::default(), no_checkpoint, |k| {
-    let (w, ys) = circuit.batch_witness(&padded[k * items..(k + 1) * items], &layers)?;
-    outputs.extend(ys.into_iter().flatten());
-    Ok(w)
-  })?;
+  let (proof, _, seg_stats) = prove_segment(
+    &keys,
+    &seg,
+    &circuit,
+    initial_state(),
+    progress,
+    Default::default(),
+    no_checkpoint,
+    |k| {
+      let (w, ys) = circuit.batch_witness(&padded[k * items..(k + 1) * items], &layers)?;
+      outputs.extend(ys.into_iter().flatten());
+      Ok(w)
+    },
+  )?;
   stats.add(seg_stats);
 
   let vkb = verifier_key(net, items, vk_bytes(&keys));
@@ -167,7 +204,11 @@ pub(crate) fn verify(
   check_claimed_range(vk.act_bits, &proof.input, &proof.output)?;
   let sp = match (proof.segments.as_slice(), vk.segments.as_slice()) {
     ([sp], [_]) => sp,
-    _ => return Err(FoldError::invalid("a batch proof and its key have exactly one segment")),
+    _ => {
+      return Err(FoldError::invalid(
+        "a batch proof and its key have exactly one segment",
+      ))
+    }
   };
   let steps = (count / items) as u64;
   if sp.first_step != 0 || sp.num_steps != steps {
@@ -179,7 +220,9 @@ pub(crate) fn verify(
   }
   let z0 = initial_state();
   if decode_state("batch start state", &sp.z0)? != z0 {
-    return Err(FoldError::invalid("the batch does not start from the initial state"));
+    return Err(FoldError::invalid(
+      "the batch does not start from the initial state",
+    ));
   }
   let key = segment_key(keys, vk, 0)?;
   let zn = verify_segment(0, sp, &key, &z0)?;

@@ -79,7 +79,13 @@ pub fn activation_hash<F: PrimeField>(consts: &Constants<F>, values: &[i64], act
 
 /// One link of a batch proof's chain: `H_batch(h_prev, H_act(inputs), H_act(outputs))` over
 /// one step's items (their activation vectors concatenated in order).
-pub fn batch_link<F: PrimeField>(consts: &Constants<F>, prev: F, inputs: &[i64], outputs: &[i64], act_bits: u32) -> F {
+pub fn batch_link<F: PrimeField>(
+  consts: &Constants<F>,
+  prev: F,
+  inputs: &[i64],
+  outputs: &[i64],
+  act_bits: u32,
+) -> F {
   let h_in = activation_hash(consts, inputs, act_bits);
   let h_out = activation_hash(consts, outputs, act_bits);
   hash_native(consts, DOMAIN_BATCH, &[prev, h_in, h_out])
@@ -133,7 +139,13 @@ mod tests {
   fn out_of_range_vectors_alias_which_is_why_verifiers_range_check() {
     let c = constants::<Fr>();
     // y0 + 2^a carries into the next lane exactly as y1 - 1 takes it away
-    assert_eq!(activation_hash(&c, &[5, 3], 8), activation_hash(&c, &[5 + 256, 2], 8));
-    assert_ne!(activation_hash(&c, &[5, 3], 8), activation_hash(&c, &[5, 4], 8));
+    assert_eq!(
+      activation_hash(&c, &[5, 3], 8),
+      activation_hash(&c, &[5 + 256, 2], 8)
+    );
+    assert_ne!(
+      activation_hash(&c, &[5, 3], 8),
+      activation_hash(&c, &[5, 4], 8)
+    );
   }
 }

@@ -1,4 +1,5 @@
-//! Pure Rust core of `folding`: step circuits for dense layers on `nova_snark::frontend`,
+//! Pure Rust core of `folding`: step circuits for dense, convolution and pooling layers (with
+//! residual connections) on `nova_snark::frontend`,
 //! lane packing, Poseidon hashing (one sponge for circuit and native side), segment planning,
 //! folding with `RecursiveSNARK`, zero-knowledge compression, verification and versioned
 //! serialization. Nothing here knows about Python (see the `folding-py` crate).
@@ -13,9 +14,10 @@ pub mod hash;
 pub mod ipa;
 pub mod keys;
 pub mod model;
-pub mod parallel;
 pub mod packing;
+pub mod parallel;
 pub mod plan;
+pub mod plan_search;
 pub mod profile;
 pub mod proof;
 pub mod prover;
@@ -26,4 +28,5 @@ pub use error::FoldError;
 
 /// Version of the step-circuit constraint layout; part of every parameter cache key, so a
 /// change to the circuits can never pick up parameters cached for an older layout.
-pub const CIRCUIT_VERSION: u32 = 1;
+/// 2: layer kinds (convolution, pooling, residual) in the step shape.
+pub const CIRCUIT_VERSION: u32 = 2;

@@ -23,7 +23,7 @@ use ff::PrimeField;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{FoldError, Result};
-use crate::model::{DenseLayer, Settings};
+use crate::model::{ConvLayer, DenseLayer, Settings};
 
 /// Total bits of all lanes in one field element; the Pasta fields have 254/255-bit moduli.
 pub const MAX_PACKED_BITS: u32 = 250;
@@ -68,7 +68,8 @@ impl LaneLayout {
   /// about the weights beyond their bit width.
   pub fn declared(settings: &Settings, n_in: usize, n_out: usize) -> Result<Self> {
     let w = 1u128 << (settings.weight_bits - 1);
-    let bound = n_in as u128 * w * (1u128 << (settings.act_bits - 1)) + settings.bias_bound() as u128;
+    let bound =
+      n_in as u128 * w * (1u128 << (settings.act_bits - 1)) + settings.bias_bound() as u128;
     Self::for_bound(bound, settings, n_out)
   }
 
@@ -157,6 +158,84 @@ pub fn pack_acc<F: PrimeField>(
   let offset = 1i64 << (settings.lane_digits() - 1);
   layout.group(g).enumerate().fold(F::ZERO, |sum, (t, j)| {
     sum + field_i64::<F>(acc[j] + offset) * pow2::<F>(layout.lane_bits * t as u32)
+  })
+}
+
+// --- Convolutions and average pooling -----------------------------------------------------
+//
+// A map layer's lanes run over output *channels* at one output position: group `(p, cg)`
+// holds channels `cg * lanes + t` at position `p` (output index `c * positions + p`). Every
+// position uses the same packed kernel, so one packed weight serves `lanes` channels at every
+// position. The soundness argument above applies unchanged, lane by lane.
+
+/// The lane layout of a map layer: `n_out` of the layout counts output channels.
+pub fn map_layout(bound: u128, settings: &Settings, channels: usize) -> Result<LaneLayout> {
+  LaneLayout::for_bound(bound, settings, channels)
+}
+
+/// The layout private-weight mode uses for a convolution: from declared bounds only.
+pub fn declared_conv_layout(settings: &Settings, layer: &ConvLayer) -> Result<LaneLayout> {
+  let w = 1u128 << (settings.weight_bits - 1);
+  let half = 1u128 << (settings.act_bits - 1);
+  let fan_in = (layer.window.channels * layer.window.taps()) as u128 + layer.skip.map_or(0, |_| 1);
+  LaneLayout::for_bound(
+    fan_in * w * half + settings.bias_bound() as u128,
+    settings,
+    layer.c_out,
+  )
+}
+
+/// Packed kernel of a convolution: `P[cg][ci][tap] = sum_t W[cg*lanes+t][ci][tap] 2^(L t)`,
+/// flattened as `(cg * c_in + ci) * taps + tap`.
+pub fn pack_conv_weights<F: PrimeField>(layer: &ConvLayer, layout: &LaneLayout) -> Vec<F> {
+  let per = layer.window.channels * layer.window.taps();
+  let shifts: Vec<F> = (0..layout.lanes)
+    .map(|t| pow2::<F>(layout.lane_bits * t as u32))
+    .collect();
+  let mut out = Vec::with_capacity(layout.groups() * per);
+  for cg in 0..layout.groups() {
+    for i in 0..per {
+      let mut acc = F::ZERO;
+      for (t, co) in layout.group(cg).enumerate() {
+        let w = layer.weight[co * per + i];
+        if w != 0 {
+          acc += field_i64::<F>(w) * shifts[t];
+        }
+      }
+      out.push(acc);
+    }
+  }
+  out
+}
+
+/// Packed biases of a convolution per channel group, with the lane offset folded in.
+pub fn pack_conv_bias<F: PrimeField>(
+  layer: &ConvLayer,
+  layout: &LaneLayout,
+  settings: &Settings,
+) -> Vec<F> {
+  let offset = 1i64 << (settings.lane_digits() - 1);
+  (0..layout.groups())
+    .map(|cg| {
+      layout.group(cg).enumerate().fold(F::ZERO, |acc, (t, co)| {
+        acc + field_i64::<F>(layer.bias[co] + offset) * pow2::<F>(layout.lane_bits * t as u32)
+      })
+    })
+    .collect()
+}
+
+/// Packed accumulator of map group `(p, cg)` from integer accumulators `acc[c * positions + p]`.
+pub fn pack_map_acc<F: PrimeField>(
+  acc: &[i64],
+  layout: &LaneLayout,
+  settings: &Settings,
+  positions: usize,
+  p: usize,
+  cg: usize,
+) -> F {
+  let offset = 1i64 << (settings.lane_digits() - 1);
+  layout.group(cg).enumerate().fold(F::ZERO, |sum, (t, c)| {
+    sum + field_i64::<F>(acc[c * positions + p] + offset) * pow2::<F>(layout.lane_bits * t as u32)
   })
 }
 

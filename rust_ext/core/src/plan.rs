@@ -10,20 +10,23 @@ use ff::PrimeField;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::circuit::{SegmentCircuit, SlotConsts, SlotShape, StepShape};
+use crate::circuit::{SegmentCircuit, SlotConsts, SlotKind, SlotShape, StepShape};
 use crate::error::{FoldError, Result};
 use crate::hash;
-use crate::model::{DenseLayer, Network, WeightMode};
-use crate::packing::{pack_bias, pack_weights, LaneLayout};
+use crate::model::{ConvLayer, DenseLayer, Layer, Network, PoolOp, WeightMode, Window};
+use crate::packing::{
+  declared_conv_layout, field_i64, map_layout, pack_bias, pack_conv_bias, pack_conv_weights,
+  pack_weights, LaneLayout,
+};
 
 /// Default budget of packed weight constants (matrix nonzeros) per public-model segment.
 pub const DEFAULT_MAX_SEGMENT_NNZ: usize = 1 << 21;
 /// Constraints of Nova's own per-step work on the primary curve (the augmented verifier
 /// circuit; about 9.8k measured, rounded up).
-const NOVA_STEP_COST: usize = 12_000;
+pub(crate) const NOVA_STEP_COST: usize = 12_000;
 /// Most primary constraints per step (ours plus Nova's) the automatic planner picks more than
 /// one layer for; it bounds the prover's memory (about 1.2 GiB at 2^16 on the depth suite).
-const MAX_STEP_CONSTRAINTS: usize = 1 << 17;
+pub(crate) const MAX_STEP_CONSTRAINTS: usize = 1 << 17;
 /// Largest number of layers per step the automatic planner considers.
 const MAX_AUTO_LAYERS_PER_STEP: usize = 64;
 
@@ -77,18 +80,94 @@ impl Plan {
   }
 }
 
-type Signature = Vec<(usize, usize, bool)>;
-
-fn signature(layers: &[DenseLayer]) -> Signature {
-  layers.iter().map(|l| (l.n_in, l.n_out, l.relu)).collect()
+/// What must agree between two steps for them to share one step shape (the weights may
+/// differ; public average-pooling constants may not, they belong to the shape).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum LayerSig {
+  Dense(usize, usize, bool),
+  /// Window, output channels, ReLU, residual source relative to the step's first layer.
+  Conv(Window, usize, bool, Option<usize>),
+  MaxPool(Window),
+  AvgPool(Window, PoolOp, bool),
 }
 
-/// Plans the network.
+pub(crate) type Signature = Vec<LayerSig>;
+
+/// The signature of one step, whose first layer is `first`; `None` if a residual reaches
+/// back before the step (a step must hold its residual's source).
+pub(crate) fn signature(layers: &[Layer], first: usize) -> Option<Signature> {
+  layers
+    .iter()
+    .enumerate()
+    .map(|(i, layer)| {
+      Some(match layer {
+        Layer::Dense(l) => LayerSig::Dense(l.n_in, l.n_out, l.relu),
+        Layer::Conv(l) => LayerSig::Conv(
+          l.window,
+          l.c_out,
+          l.relu,
+          match l.skip {
+            Some(s) if s.from >= first && s.from <= first + i => Some(s.from - first),
+            Some(_) => return None,
+            None => None,
+          },
+        ),
+        Layer::Pool(l) => match l.op {
+          PoolOp::Max => LayerSig::MaxPool(l.window),
+          op => LayerSig::AvgPool(l.window, op, l.relu),
+        },
+      })
+    })
+    .collect()
+}
+
+/// The network cut into units no step may split: a residual's source and its layer, with
+/// everything between, stay in one step.
+pub fn units(net: &Network) -> Vec<std::ops::Range<usize>> {
+  // cut[b]: whether a step may start at layer b.
+  let n = net.layers.len();
+  let mut cut = vec![true; n + 1];
+  for (l, layer) in net.layers.iter().enumerate() {
+    if let Some(skip) = layer.skip() {
+      for b in skip.from + 1..=l {
+        cut[b] = false;
+      }
+    }
+  }
+  let mut out = Vec::new();
+  let mut start = 0;
+  for b in 1..=n {
+    if cut[b] {
+      out.push(start..b);
+      start = b;
+    }
+  }
+  out
+}
+
+/// The steps of the network with `k` units per step, as layer ranges.
+fn steps_of(net: &Network, k: usize) -> Vec<std::ops::Range<usize>> {
+  units(net)
+    .chunks(k)
+    .map(|c| c[0].start..c[c.len() - 1].end)
+    .collect()
+}
+
+/// Whether every layer is dense (planned by the depth-independent cost model).
+fn all_dense(net: &Network) -> bool {
+  net.layers.iter().all(|l| l.as_dense().is_some())
+}
+
+/// Plans the network: `layers_per_step` units (layers, or whole residual blocks) per step
+/// when given; otherwise a deep dense network gets the depth-independent layers per step of
+/// [`auto_layers_per_step`], and any other network the plan of least estimated prove time
+/// ([`crate::plan_search`]).
 pub fn plan(net: &Network, opts: &PlanOptions) -> Result<Plan> {
   match opts.layers_per_step {
     Some(0) => Err(FoldError::model("layers_per_step must be at least 1")),
     Some(k) => plan_with(net, k, opts),
-    None => auto_plan(net, opts),
+    None if all_dense(net) => auto_plan(net, opts),
+    None => crate::plan_search::search(net, opts),
   }
 }
 
@@ -124,14 +203,16 @@ pub const AUTO_TIME_SLACK: f64 = 0.15;
 /// The layers per step the automatic plan considers (powers of two, within the step budget)
 /// with the estimated seconds to prove the reference network with each.
 pub fn layers_per_step_estimates(net: &Network, opts: &PlanOptions) -> Result<Vec<(usize, f64)>> {
-  let Some(layer) = most_common_layer(&net.layers) else {
+  let dense: Vec<&DenseLayer> = net.layers.iter().filter_map(Layer::as_dense).collect();
+  let Some(layer) = most_common_layer(&dense) else {
     return Ok(vec![(1, 0.0)]);
   };
   let slot = SlotShape {
     n_in: layer.n_in,
     n_out: layer.n_out,
     relu: layer.relu,
-    layout: slot_layout(net, &[layer])?,
+    layout: dense_layout(net, &[layer])?,
+    kind: SlotKind::Dense,
   };
   let step_constraints = |k: usize| {
     let one_step = Segment {
@@ -188,21 +269,31 @@ const REF_SEGMENTS: usize = 2;
 /// costs in proportion to the step padded to a power of two, once per segment. Constants fit
 /// to runs on 2 cores (BENCHMARKS.md, "layers per step"); only their ratios matter here.
 pub fn estimated_prove_s(k: usize, constraints: usize, segments: usize) -> f64 {
+  REF_LAYERS as f64 * step_s(constraints) / k as f64 + segments as f64 * compress_s(constraints)
+}
+
+/// Estimated seconds of one segment of `steps` steps of `constraints` constraints each.
+pub fn segment_prove_s(steps: usize, constraints: usize) -> f64 {
+  steps as f64 * step_s(constraints) + compress_s(constraints)
+}
+
+fn step_s(constraints: usize) -> f64 {
   const STEP_FIXED_S: f64 = 0.100;
   const STEP_PER_CONSTRAINT_S: f64 = 4.5e-6;
+  STEP_FIXED_S + STEP_PER_CONSTRAINT_S * constraints as f64
+}
+
+fn compress_s(constraints: usize) -> f64 {
   const COMPRESS_FIXED_S: f64 = 1.0;
   const COMPRESS_PER_ELEMENT_S: f64 = 80e-6;
-  let step_s = STEP_FIXED_S + STEP_PER_CONSTRAINT_S * constraints as f64;
-  let compress_s =
-    COMPRESS_FIXED_S + COMPRESS_PER_ELEMENT_S * constraints.next_power_of_two() as f64;
-  REF_LAYERS as f64 * step_s / k as f64 + segments as f64 * compress_s
+  COMPRESS_FIXED_S + COMPRESS_PER_ELEMENT_S * constraints.next_power_of_two() as f64
 }
 
 /// The layer whose shape (inputs, outputs, ReLU) occurs most often; the first on ties.
-fn most_common_layer(layers: &[DenseLayer]) -> Option<&DenseLayer> {
+fn most_common_layer<'a>(layers: &[&'a DenseLayer]) -> Option<&'a DenseLayer> {
   let key = |l: &DenseLayer| (l.n_in, l.n_out, l.relu);
   let mut counts: Vec<((usize, usize, bool), usize, &DenseLayer)> = Vec::new();
-  for l in layers {
+  for &l in layers {
     match counts.iter_mut().find(|(k, _, _)| *k == key(l)) {
       Some(entry) => entry.1 += 1,
       None => counts.push((key(l), 1, l)),
@@ -216,51 +307,84 @@ fn most_common_layer(layers: &[DenseLayer]) -> Option<&DenseLayer> {
 }
 
 fn plan_with(net: &Network, k: usize, opts: &PlanOptions) -> Result<Plan> {
-  let steps: Vec<&[DenseLayer]> = net.layers.chunks(k).collect();
-  let budget = opts
-    .max_segment_nnz
-    .unwrap_or(DEFAULT_MAX_SEGMENT_NNZ)
-    .max(1);
+  let steps = steps_of(net, k);
+  let sigs: Vec<Signature> = steps
+    .iter()
+    .map(|r| signature(&net.layers[r.clone()], r.start).expect("units hold their residuals"))
+    .collect();
   let mut segments = Vec::new();
   let mut t = 0;
   while t < steps.len() {
-    let sig = signature(steps[t]);
     let mut end = t + 1;
-    while end < steps.len() && signature(steps[end]) == sig {
+    while end < steps.len() && sigs[end] == sigs[t] {
       end += 1;
     }
-    // Cut the run [t, end) by the nonzero budget (public) and the step limit.
-    let per_step = match net.mode {
-      WeightMode::Public => nnz_per_step(net, steps[t])?,
-      WeightMode::Private => 0,
-    };
-    let mut max_steps = if per_step == 0 {
-      usize::MAX
-    } else {
-      (budget / per_step).max(1)
-    };
-    if let Some(m) = opts.max_segment_steps {
-      max_steps = max_steps.min(m.max(1));
-    }
-    let mut s = t;
-    while s < end {
-      let e = s.saturating_add(max_steps).min(end);
-      let shape = step_shape(net, &steps[s..e])?;
-      segments.push(Segment {
-        first_layer: s * k,
-        first_step: s as u64,
-        num_steps: e - s,
-        shape,
-      });
-      s = e;
-    }
+    segments.extend(cut_run(net, &steps[t..end], t as u64, opts)?);
     t = end;
   }
   Ok(Plan { segments })
 }
 
-/// Lane layout of one slot over the given layers (all of one shape).
-fn slot_layout(net: &Network, layers: &[&DenseLayer]) -> Result<LaneLayout> {
+/// Segments for a run of steps of one signature starting at global step `first_step`, cut
+/// by the nonzero budget (public weights) and the step limit.
+fn cut_run(
+  net: &Network,
+  steps: &[std::ops::Range<usize>],
+  first_step: u64,
+  opts: &PlanOptions,
+) -> Result<Vec<Segment>> {
+  let budget = opts
+    .max_segment_nnz
+    .unwrap_or(DEFAULT_MAX_SEGMENT_NNZ)
+    .max(1);
+  let per_step = match net.mode {
+    WeightMode::Public => nnz_per_step(net, &net.layers[steps[0].clone()])?,
+    WeightMode::Private => 0,
+  };
+  let mut max_steps = if per_step == 0 {
+    usize::MAX
+  } else {
+    (budget / per_step).max(1)
+  };
+  if let Some(m) = opts.max_segment_steps {
+    max_steps = max_steps.min(m.max(1));
+  }
+  let mut out = Vec::new();
+  let mut s = 0;
+  while s < steps.len() {
+    let e = s.saturating_add(max_steps).min(steps.len());
+    let layers: Vec<&[Layer]> = steps[s..e].iter().map(|r| &net.layers[r.clone()]).collect();
+    out.push(Segment {
+      first_layer: steps[s].start,
+      first_step: first_step + s as u64,
+      num_steps: e - s,
+      shape: step_shape(net, steps[s].start, &layers)?,
+    });
+    s = e;
+  }
+  Ok(out)
+}
+
+/// Builds the plan of explicit runs `(first_layer, num_steps, layers_per_step)` as the
+/// automatic plan does: checked like [`plan_from_segments`], then cut by the nonzero budget
+/// and the step limit.
+pub(crate) fn plan_from_segments_cut(
+  net: &Network,
+  runs: &[(usize, usize, usize)],
+  opts: &PlanOptions,
+) -> Result<Plan> {
+  let checked = plan_from_segments(net, runs)?;
+  let mut segments = Vec::new();
+  for seg in &checked.segments {
+    let steps: Vec<std::ops::Range<usize>> =
+      (0..seg.num_steps).map(|k| seg.step_layers(k)).collect();
+    segments.extend(cut_run(net, &steps, seg.first_step, opts)?);
+  }
+  Ok(Plan { segments })
+}
+
+/// Lane layout of one dense slot over the given layers (all of one shape).
+fn dense_layout(net: &Network, layers: &[&DenseLayer]) -> Result<LaneLayout> {
   let first = layers[0];
   match net.mode {
     WeightMode::Public => {
@@ -275,17 +399,79 @@ fn slot_layout(net: &Network, layers: &[&DenseLayer]) -> Result<LaneLayout> {
   }
 }
 
-fn step_shape(net: &Network, steps: &[&[DenseLayer]]) -> Result<StepShape> {
+/// Lane layout of one convolution slot over the given layers (all of one geometry).
+fn conv_layout(net: &Network, layers: &[&Layer], c: &ConvLayer) -> Result<LaneLayout> {
+  let st = &net.settings;
+  match net.mode {
+    WeightMode::Public => map_layout(
+      layers.iter().map(|l| l.acc_bound(st)).max().unwrap_or(0),
+      st,
+      c.c_out,
+    ),
+    WeightMode::Private => declared_conv_layout(st, c),
+  }
+}
+
+/// The slot shape of one layer position over the given steps' layers (all of one kind and
+/// geometry); `step_first` is the first layer of the first of those steps.
+fn slot_shape(net: &Network, layers: &[&Layer], step_first: usize) -> Result<SlotShape> {
+  let st = &net.settings;
+  let first = layers[0];
+  let bound = || layers.iter().map(|l| l.acc_bound(st)).max().unwrap_or(0);
+  let (layout, kind) = match first {
+    Layer::Dense(_) => {
+      let dense: Vec<&DenseLayer> = layers.iter().filter_map(|l| l.as_dense()).collect();
+      (dense_layout(net, &dense)?, SlotKind::Dense)
+    }
+    Layer::Conv(c) => {
+      let layout = conv_layout(net, layers, c)?;
+      let skip = c.skip.map(|s| s.from - step_first);
+      (
+        layout,
+        SlotKind::Conv {
+          window: c.window,
+          c_out: c.c_out,
+          skip,
+        },
+      )
+    }
+    Layer::Pool(p) => match p.op {
+      PoolOp::Max => (
+        LaneLayout {
+          lane_bits: 1,
+          lanes: 1,
+          n_out: p.window.channels,
+        },
+        SlotKind::MaxPool { window: p.window },
+      ),
+      PoolOp::Avg { mult, bias } => (
+        map_layout(bound(), st, p.window.channels)?,
+        SlotKind::AvgPool {
+          window: p.window,
+          mult,
+          bias,
+        },
+      ),
+    },
+  };
+  Ok(SlotShape {
+    n_in: first.n_in(),
+    n_out: first.n_out(),
+    relu: first.relu(),
+    layout,
+    kind,
+  })
+}
+
+pub(crate) fn step_shape(
+  net: &Network,
+  step_first: usize,
+  steps: &[&[Layer]],
+) -> Result<StepShape> {
   let slots = (0..steps[0].len())
     .map(|l| {
-      let layers: Vec<&DenseLayer> = steps.iter().map(|s| &s[l]).collect();
-      let layout = slot_layout(net, &layers)?;
-      Ok(SlotShape {
-        n_in: layers[0].n_in,
-        n_out: layers[0].n_out,
-        relu: layers[0].relu,
-        layout,
-      })
+      let layers: Vec<&Layer> = steps.iter().map(|s| &s[l]).collect();
+      slot_shape(net, &layers, step_first)
     })
     .collect::<Result<Vec<_>>>()?;
   Ok(StepShape {
@@ -296,31 +482,68 @@ fn step_shape(net: &Network, steps: &[&[DenseLayer]]) -> Result<StepShape> {
   })
 }
 
-fn nnz_per_step(net: &Network, step: &[DenseLayer]) -> Result<usize> {
+/// Constants a public step puts in the matrices (what the nonzero budget counts).
+fn nnz_per_step(net: &Network, step: &[Layer]) -> Result<usize> {
   step
     .iter()
-    .map(|l| Ok(slot_layout(net, &[l])?.groups() * l.n_in))
+    .map(|l| {
+      Ok(match l {
+        Layer::Dense(d) => dense_layout(net, &[d])?.groups() * d.n_in,
+        Layer::Conv(c) => {
+          let groups = conv_layout(net, &[l], c)?.groups();
+          groups * (c.window.channels * c.window.taps() + 1) + 1
+        }
+        Layer::Pool(_) => 0,
+      })
+    })
     .sum()
 }
 
 /// Estimated constraints of one step of `seg` (used by the planner and reported to users).
 pub fn estimate_constraints(seg: &Segment) -> usize {
-  let st = seg.shape.settings;
-  let d = seg.num_steps;
-  let mut n = seg.shape.n_in() * (st.act_bits as usize + 1);
+  estimate_step_constraints(&seg.shape, seg.num_steps)
+}
+
+/// Estimated constraints of one step of shape `shape` in a segment of `d` steps.
+pub fn estimate_step_constraints(shape: &StepShape, d: usize) -> usize {
+  let st = shape.settings;
+  let mut n = shape.n_in() * (st.act_bits as usize + 1);
   let hash_elems = |v: usize| v.div_ceil(crate::packing::activations_per_element(st.act_bits)) + 1;
-  n += 33 * (hash_elems(seg.shape.n_in()) + hash_elems(seg.shape.n_out()));
-  if seg.shape.mode == WeightMode::Public && d > 1 {
+  n += 33 * (hash_elems(shape.n_in()) + hash_elems(shape.n_out()));
+  if shape.mode == WeightMode::Public && d > 1 {
     n += d + 2;
   }
-  for slot in &seg.shape.slots {
+  let a = st.act_bits as usize;
+  for slot in &shape.slots {
     let g = slot.layout.groups();
-    n += slot.n_out * (st.lane_digits() + 1) + g;
-    n += match seg.shape.mode {
-      WeightMode::Public if d > 1 => d * g,
-      WeightMode::Public => 0,
-      WeightMode::Private => g * slot.n_in * 2 + 33 * (g * slot.n_in + g + 2),
-    };
+    match &slot.kind {
+      SlotKind::Dense => {
+        n += slot.n_out * (st.lane_digits() + 1) + g;
+        n += match shape.mode {
+          WeightMode::Public if d > 1 => d * g,
+          WeightMode::Public => 0,
+          WeightMode::Private => g * slot.n_in * 2 + 33 * (g * slot.n_in + g + 2),
+        };
+      }
+      SlotKind::Conv { window, skip, .. } => {
+        let positions = window.positions();
+        n += slot.n_out * (st.lane_digits() + 1) + positions * g;
+        let packed = g * (window.channels * window.taps() + 1) + usize::from(skip.is_some());
+        let products = positions * g * window.channels * window.taps()
+          + if skip.is_some() { slot.n_out } else { 0 };
+        n += match shape.mode {
+          WeightMode::Public if d > 1 => packed + products,
+          WeightMode::Public => 0,
+          WeightMode::Private => products + 33 * (packed + 2),
+        };
+      }
+      SlotKind::MaxPool { window } => {
+        n += slot.n_out * (window.taps() * (a + 2));
+      }
+      SlotKind::AvgPool { window, .. } => {
+        n += slot.n_out * (st.lane_digits() + 1) + window.positions() * g;
+      }
+    }
   }
   n
 }
@@ -334,10 +557,7 @@ pub fn segment_circuit<F: PrimeField>(net: &Network, seg: &Segment) -> Arc<Segme
         seg
           .step_layers(k)
           .zip(&seg.shape.slots)
-          .map(|(l, slot)| SlotConsts {
-            packed_w: pack_weights::<F>(&net.layers[l], &slot.layout),
-            packed_b: pack_bias::<F>(&net.layers[l], &slot.layout, &net.settings),
-          })
+          .map(|(l, slot)| slot_consts::<F>(net, &net.layers[l], slot))
           .collect()
       })
       .collect(),
@@ -352,6 +572,27 @@ pub fn segment_circuit<F: PrimeField>(net: &Network, seg: &Segment) -> Arc<Segme
   })
 }
 
+/// The packed constants of one layer in its slot (public model).
+fn slot_consts<F: PrimeField>(net: &Network, layer: &Layer, slot: &SlotShape) -> SlotConsts<F> {
+  match layer {
+    Layer::Dense(d) => SlotConsts {
+      packed_w: pack_weights::<F>(d, &slot.layout),
+      packed_b: pack_bias::<F>(d, &slot.layout, &net.settings),
+      skip_mult: None,
+    },
+    Layer::Conv(c) => SlotConsts {
+      packed_w: pack_conv_weights::<F>(c, &slot.layout),
+      packed_b: pack_conv_bias::<F>(c, &slot.layout, &net.settings),
+      skip_mult: c.skip.map(|s| field_i64::<F>(s.mult)),
+    },
+    Layer::Pool(_) => SlotConsts {
+      packed_w: Vec::new(),
+      packed_b: Vec::new(),
+      skip_mult: None,
+    },
+  }
+}
+
 /// The private model commitment: the hash chain over every layer's salted packed weights.
 pub fn model_chain<F: PrimeField>(net: &Network) -> Result<F> {
   model_chain_prefix(net, net.layers.len())
@@ -363,18 +604,28 @@ pub fn model_chain_prefix<F: PrimeField>(net: &Network, layers: usize) -> Result
   let consts = hash::constants::<F>();
   let mut h = F::from(hash::MODEL_CHAIN_INIT);
   for (l, layer) in net.layers.iter().enumerate().take(layers) {
-    let layout = LaneLayout::declared(&net.settings, layer.n_in, layer.n_out)?;
     let salt = net
       .salts
       .get(l)
       .ok_or_else(|| FoldError::model(format!("layer {l} has no salt")))?;
-    h = hash::chain_link(
-      &consts,
-      h,
-      hash::salt_field::<F>(salt),
-      &pack_weights::<F>(layer, &layout),
-      &pack_bias::<F>(layer, &layout, &net.settings),
-    );
+    let (weights, biases) = match layer {
+      Layer::Dense(d) => {
+        let layout = LaneLayout::declared(&net.settings, d.n_in, d.n_out)?;
+        (
+          pack_weights::<F>(d, &layout),
+          pack_bias::<F>(d, &layout, &net.settings),
+        )
+      }
+      Layer::Conv(c) => {
+        let layout = declared_conv_layout(&net.settings, c)?;
+        let mut biases = pack_conv_bias::<F>(c, &layout, &net.settings);
+        biases.extend(c.skip.map(|s| field_i64::<F>(s.mult)));
+        (pack_conv_weights::<F>(c, &layout), biases)
+      }
+      // Pooling has no weights: its constants are public and in the step shape.
+      Layer::Pool(_) => continue,
+    };
+    h = hash::chain_link(&consts, h, hash::salt_field::<F>(salt), &weights, &biases);
   }
   Ok(h)
 }
@@ -396,8 +647,18 @@ pub fn plan_from_segments(net: &Network, segments: &[(usize, usize, usize)]) -> 
       .and_then(|n| n.checked_add(first_layer))
       .filter(|e| *e <= net.layers.len())
       .ok_or_else(|| FoldError::model(format!("segment {si} runs past the last layer")))?;
-    let steps: Vec<&[DenseLayer]> = net.layers[first_layer..end].chunks(k).collect();
-    if steps.iter().any(|s| signature(s) != signature(steps[0])) {
+    let steps: Vec<&[Layer]> = net.layers[first_layer..end].chunks(k).collect();
+    let sigs: Vec<Option<Signature>> = steps
+      .iter()
+      .enumerate()
+      .map(|(i, s)| signature(s, first_layer + i * k))
+      .collect();
+    if sigs.iter().any(Option::is_none) {
+      return Err(FoldError::model(format!(
+        "segment {si} splits a residual block; a step must hold a residual's source layer"
+      )));
+    }
+    if sigs.iter().any(|s| *s != sigs[0]) {
       return Err(FoldError::model(format!(
         "segment {si} mixes layer shapes; a segment has one step shape"
       )));
@@ -406,7 +667,7 @@ pub fn plan_from_segments(net: &Network, segments: &[(usize, usize, usize)]) -> 
       first_layer,
       first_step: step,
       num_steps,
-      shape: step_shape(net, &steps)?,
+      shape: step_shape(net, first_layer, &steps)?,
     });
     layer = end;
     step += num_steps as u64;

@@ -98,8 +98,10 @@ impl SegmentProfile {
 ///
 /// The step circuit names its namespaces and constraints so that this stays a plain lookup:
 /// `selector`, `input`, `hash input`/`hash output`/`model chain`, and in each `slot l` the
-/// MAC products (`u ...`/`t ...`), the lane digits (`out.. bit ..`, `group .. decomposes`),
-/// the activations (`out.. = ..`) and the private weights (`P ..`, `B ..`, `salt`).
+/// MAC products (`u ...`/`t ...`, a convolution's `mac ...`), the lane digits (`out.. bit ..`,
+/// `group .. decomposes`), the activations (`out.. = ..`), the private weights (`P ..`,
+/// `B ..`, `m ..`, `salt`), a public convolution's selected weights (`sel ..`) and a max
+/// pooling's comparisons (`max ..`).
 pub fn family_of(path: &[String], name: &str) -> &'static str {
   let top = path.first().map(String::as_str).unwrap_or("");
   // allocations are often named by their namespace ("out3" / "num"), so look at both
@@ -113,13 +115,17 @@ pub fn family_of(path: &[String], name: &str) -> &'static str {
     "hashing"
   } else if named("input hash") {
     "state binding"
-  } else if in_slot && (named("u ") || named("t ")) {
+  } else if in_slot && named("max ") {
+    "max pooling (comparisons)"
+  } else if in_slot && named("sel ") {
+    "weight selection (public, by step)"
+  } else if in_slot && (named("u ") || named("t ") || named("mac ")) {
     "multiply-accumulate"
   } else if in_slot && (named("group ") || name.contains(" bit ")) {
     "lane decomposition (rescale, range, sign)"
   } else if in_slot && named("out") {
     "activation (ReLU)"
-  } else if in_slot && (named("P ") || named("B ") || named("salt")) {
+  } else if in_slot && (named("P ") || named("B ") || named("m ") || named("salt")) {
     "private weights (advice)"
   } else {
     "other"
@@ -154,7 +160,11 @@ impl CountingCs {
 impl<F: PrimeField> ConstraintSystem<F> for CountingCs {
   type Root = Self;
 
-  fn alloc<FN, A, AR>(&mut self, annotation: A, _f: FN) -> std::result::Result<Variable, SynthesisError>
+  fn alloc<FN, A, AR>(
+    &mut self,
+    annotation: A,
+    _f: FN,
+  ) -> std::result::Result<Variable, SynthesisError>
   where
     FN: FnOnce() -> std::result::Result<F, SynthesisError>,
     A: FnOnce() -> AR,
@@ -167,7 +177,11 @@ impl<F: PrimeField> ConstraintSystem<F> for CountingCs {
     Ok(Variable::new_unchecked(Index::Aux(self.next_aux - 1)))
   }
 
-  fn alloc_input<FN, A, AR>(&mut self, annotation: A, f: FN) -> std::result::Result<Variable, SynthesisError>
+  fn alloc_input<FN, A, AR>(
+    &mut self,
+    annotation: A,
+    f: FN,
+  ) -> std::result::Result<Variable, SynthesisError>
   where
     FN: FnOnce() -> std::result::Result<F, SynthesisError>,
     A: FnOnce() -> AR,
@@ -186,7 +200,8 @@ impl<F: PrimeField> ConstraintSystem<F> for CountingCs {
   {
     let name: String = annotation().into();
     let family = family_of(&self.path, &name);
-    let count = |lc: LinearCombination<F>| lc.iter().filter(|(_, c)| !bool::from(c.is_zero())).count();
+    let count =
+      |lc: LinearCombination<F>| lc.iter().filter(|(_, c)| !bool::from(c.is_zero())).count();
     let nnz = (count(a(LinearCombination::zero()))
       + count(b(LinearCombination::zero()))
       + count(c(LinearCombination::zero()))) as u64;
@@ -274,18 +289,31 @@ fn random_scalars<F: PrimeField>(n: usize, seed: u64) -> Vec<F> {
 }
 
 /// Time of one MSM of `scalars` over the first `scalars.len()` of `bases`.
-fn msm_ms<E: Engine>(reps: usize, scalars: &[E::Scalar], bases: &[<E::GE as DlogGroup>::AffineGroupElement]) -> f64
+fn msm_ms<E: Engine>(
+  reps: usize,
+  scalars: &[E::Scalar],
+  bases: &[<E::GE as DlogGroup>::AffineGroupElement],
+) -> f64
 where
   E::GE: DlogGroupExt,
 {
   median_ms(reps, || {
-    std::hint::black_box(E::GE::vartime_multiscalar_mul(scalars, &bases[..scalars.len()]));
+    std::hint::black_box(E::GE::vartime_multiscalar_mul(
+      scalars,
+      &bases[..scalars.len()],
+    ));
   })
 }
 
 /// Profiles every segment of `plan` on input `x`: sizes by family and the floor of one step
 /// (see the module docs). `reps` timings are taken of each part and the median kept.
-pub fn profile(net: &Network, plan: &Plan, x: &[i64], cache_dir: Option<&Path>, reps: usize) -> Result<Vec<SegmentProfile>> {
+pub fn profile(
+  net: &Network,
+  plan: &Plan,
+  x: &[i64],
+  cache_dir: Option<&Path>,
+  reps: usize,
+) -> Result<Vec<SegmentProfile>> {
   let acts = forward(net, x)?;
   let mut out = Vec::with_capacity(plan.segments.len());
   for (si, seg) in plan.segments.iter().enumerate() {
@@ -305,7 +333,11 @@ pub fn profile(net: &Network, plan: &Plan, x: &[i64], cache_dir: Option<&Path>, 
 
     // one real step: the segment's first, on the activations the forward pass gives it
     let first = seg.step_layers(0).start;
-    let input = if first == 0 { x.to_vec() } else { acts[first - 1].clone() };
+    let input = if first == 0 {
+      x.to_vec()
+    } else {
+      acts[first - 1].clone()
+    };
     let mut z = initial_state(net.mode, net.settings.act_bits, &input);
     z[0] = Fr::from(seg.first_step);
     let synth = |cs: &mut SatisfyingAssignment<E1>| -> Result<()> {
@@ -333,9 +365,10 @@ pub fn profile(net: &Network, plan: &Plan, x: &[i64], cache_dir: Option<&Path>, 
     template
       .synthesize(&mut shape_cs, &zv)
       .map_err(|e| FoldError::model(format!("shaping segment {si}: {e}")))?;
-    let shape = shape_cs
-      .r1cs_shape()
-      .map_err(|source| FoldError::Proving { stage: "profile", source })?;
+    let shape = shape_cs.r1cs_shape().map_err(|source| FoldError::Proving {
+      stage: "profile",
+      source,
+    })?;
     let step_nonzeros = (shape.A().len() + shape.B().len() + shape.C().len()) as u64;
     let mut zvec = cs.aux_assignment().to_vec();
     zvec.resize(shape.num_vars(), Fr::ZERO);
@@ -351,7 +384,10 @@ pub fn profile(net: &Network, plan: &Plan, x: &[i64], cache_dir: Option<&Path>, 
     let b1 = bases::<E1>(n1);
     let mut w1 = cs.aux_assignment().to_vec();
     let own = w1.len();
-    w1.extend(random_scalars::<Fr>(primary_variables.saturating_sub(own), 1));
+    w1.extend(random_scalars::<Fr>(
+      primary_variables.saturating_sub(own),
+      1,
+    ));
     w1.truncate(primary_variables);
     let msm_witness_ms = msm_ms::<E1>(reps, &w1, &b1);
     let t1 = random_scalars::<Fr>(primary_constraints, 2);
@@ -391,7 +427,11 @@ mod tests {
   use crate::plan::{plan, PlanOptions};
 
   fn net(mode: WeightMode) -> Network {
-    let st = Settings { act_bits: 8, weight_bits: 6, shift: 3 };
+    let st = Settings {
+      act_bits: 8,
+      weight_bits: 6,
+      shift: 3,
+    };
     let layers = (0..4)
       .map(|l| DenseLayer {
         n_in: 4,
@@ -401,7 +441,11 @@ mod tests {
         bias: vec![1, -1, 0, 2],
       })
       .collect();
-    let salts = if mode == WeightMode::Private { vec![[7u8; 32]; 4] } else { vec![] };
+    let salts = if mode == WeightMode::Private {
+      vec![[7u8; 32]; 4]
+    } else {
+      vec![]
+    };
     Network::new(st, layers, mode, salts).unwrap()
   }
 
@@ -409,28 +453,53 @@ mod tests {
   fn breakdown_accounts_for_every_constraint_of_the_step() {
     for mode in [WeightMode::Public, WeightMode::Private] {
       let n = net(mode);
-      let p = plan(&n, &PlanOptions { layers_per_step: Some(1), ..Default::default() }).unwrap();
+      let p = plan(
+        &n,
+        &PlanOptions {
+          layers_per_step: Some(1),
+          ..Default::default()
+        },
+      )
+      .unwrap();
       let circuit = segment_circuit::<Fr>(&n, &p.segments[0]);
-      let step = FoldStep { segment: circuit, witness: None };
+      let step = FoldStep {
+        segment: circuit,
+        witness: None,
+      };
       let fam = constraint_breakdown(&step).unwrap();
       let mut shape = ShapeCS::<E1>::new();
       let z = alloc_state(&mut shape, &vec![Fr::ZERO; step.arity()]).unwrap();
       step.synthesize(&mut shape, &z).unwrap();
       let total: u64 = fam.iter().map(|f| f.constraints).sum();
       assert_eq!(total as usize, shape.num_constraints(), "{mode:?}: {fam:?}");
-      assert!(fam.iter().all(|f| f.family != "other" || f.constraints == 0), "{fam:?}");
+      assert!(
+        fam
+          .iter()
+          .all(|f| f.family != "other" || f.constraints == 0),
+        "{fam:?}"
+      );
       let has = |name: &str| fam.iter().any(|f| f.family == name && f.constraints > 0);
       assert!(has("lane decomposition (rescale, range, sign)"));
       assert!(has("hashing"));
       assert!(has("input range checks"));
-      assert_eq!(has("multiply-accumulate"), mode == WeightMode::Private || p.segments[0].num_steps > 1);
+      assert_eq!(
+        has("multiply-accumulate"),
+        mode == WeightMode::Private || p.segments[0].num_steps > 1
+      );
     }
   }
 
   #[test]
   fn profile_measures_every_segment() {
     let n = net(WeightMode::Public);
-    let p = plan(&n, &PlanOptions { layers_per_step: Some(2), ..Default::default() }).unwrap();
+    let p = plan(
+      &n,
+      &PlanOptions {
+        layers_per_step: Some(2),
+        ..Default::default()
+      },
+    )
+    .unwrap();
     let prof = profile(&n, &p, &[1, -2, 3, 0], None, 1).unwrap();
     assert_eq!(prof.len(), p.segments.len());
     for s in &prof {

@@ -6,7 +6,10 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use folding_core::checkpoint::Checkpointer;
-use folding_core::model::{self, DenseLayer, Network, Settings, WeightMode};
+use folding_core::model::{
+  self, ConvLayer, DenseLayer, Layer, Network, PoolLayer, PoolOp, Settings, Skip, WeightMode,
+  Window,
+};
 use folding_core::plan::{self, Plan, PlanOptions};
 use folding_core::proof::{ProofBundle, SegmentProof, VerifierKeyBundle};
 use folding_core::prover::{self, stage};
@@ -99,7 +102,93 @@ struct NativeModel {
   plan: Plan,
 }
 
-type LayerArgs = (usize, usize, bool, Vec<u8>, Vec<u8>);
+/// One layer from Python: `(kind, n_in, n_out, relu, weight_i64_le, bias_i64_le, window,
+/// c_out, skip, pool)` with `kind` "dense", "conv", "maxpool" or "avgpool"; `window` is
+/// `[c, h, w, kh, kw, sh, sw, top, left, bottom, right]` (map layers), `skip` is
+/// `(from_layer, mult)` and `pool` is `(mult, bias)` (average pooling).
+type LayerArgs = (
+  String,
+  usize,
+  usize,
+  bool,
+  Vec<u8>,
+  Vec<u8>,
+  Option<[usize; 11]>,
+  usize,
+  Option<(usize, i64)>,
+  Option<(i64, i64)>,
+);
+
+fn window(l: usize, geometry: Option<[usize; 11]>) -> PyResult<Window> {
+  let g = geometry.ok_or_else(|| {
+    pyo3::exceptions::PyValueError::new_err(format!("layer {l}: a map layer needs its window"))
+  })?;
+  Ok(Window {
+    channels: g[0],
+    height: g[1],
+    width: g[2],
+    kernel: (g[3], g[4]),
+    stride: (g[5], g[6]),
+    pads: [g[7], g[8], g[9], g[10]],
+  })
+}
+
+fn layer_from_args(l: usize, args: LayerArgs) -> PyResult<Layer> {
+  let (kind, n_in, n_out, relu, w, b, geometry, c_out, skip, pool) = args;
+  let skip = skip.map(|(from, mult)| Skip { from, mult });
+  let layer = match kind.as_str() {
+    "dense" if skip.is_none() => Layer::Dense(DenseLayer {
+      n_in,
+      n_out,
+      relu,
+      weight: i64s(&format!("layer {l} weights"), &w)?,
+      bias: i64s(&format!("layer {l} biases"), &b)?,
+    }),
+    "conv" => Layer::Conv(ConvLayer {
+      window: window(l, geometry)?,
+      c_out,
+      relu,
+      weight: i64s(&format!("layer {l} weights"), &w)?,
+      bias: i64s(&format!("layer {l} biases"), &b)?,
+      skip,
+    }),
+    "maxpool" => Layer::Pool(PoolLayer {
+      window: window(l, geometry)?,
+      op: PoolOp::Max,
+      relu,
+    }),
+    "avgpool" => {
+      let (mult, bias) = pool.ok_or_else(|| {
+        pyo3::exceptions::PyValueError::new_err(format!(
+          "layer {l}: average pooling needs (mult, bias)"
+        ))
+      })?;
+      Layer::Pool(PoolLayer {
+        window: window(l, geometry)?,
+        op: PoolOp::Avg { mult, bias },
+        relu,
+      })
+    }
+    "dense" => {
+      return Err(pyo3::exceptions::PyValueError::new_err(format!(
+        "layer {l}: the prover supports residual connections on convolutions only"
+      )))
+    }
+    other => {
+      return Err(pyo3::exceptions::PyValueError::new_err(format!(
+        "layer {l}: unknown kind {other:?}"
+      )))
+    }
+  };
+  if (layer.n_in(), layer.n_out()) != (n_in, n_out) {
+    return Err(pyo3::exceptions::PyValueError::new_err(format!(
+      "layer {l}: its geometry gives {}->{}, the caller says {n_in}->{n_out}",
+      layer.n_in(),
+      layer.n_out()
+    )));
+  }
+  Ok(layer)
+}
 
 #[pymethods]
 impl NativeModel {
@@ -123,16 +212,11 @@ impl NativeModel {
     max_segment_nnz: Option<usize>,
     max_segment_steps: Option<usize>,
   ) -> PyResult<Self> {
-    let mut dense = Vec::with_capacity(layers.len());
-    for (l, (n_in, n_out, relu, w, b)) in layers.into_iter().enumerate() {
-      dense.push(DenseLayer {
-        n_in,
-        n_out,
-        relu,
-        weight: i64s(&format!("layer {l} weights"), &w)?,
-        bias: i64s(&format!("layer {l} biases"), &b)?,
-      });
-    }
+    let layers = layers
+      .into_iter()
+      .enumerate()
+      .map(|(l, args)| layer_from_args(l, args))
+      .collect::<PyResult<Vec<Layer>>>()?;
     let salts = salts
       .into_iter()
       .map(|s| {
@@ -151,7 +235,7 @@ impl NativeModel {
       WeightMode::Public
     };
     run(py, move || {
-      let net = Network::new(settings, dense, mode, salts)?;
+      let net = Network::new(settings, layers, mode, salts)?;
       let plan = match segments {
         Some(s) => plan::plan_from_segments(&net, &s)?,
         None => plan::plan(
@@ -179,11 +263,26 @@ impl NativeModel {
         d.set_item("first_step", s.first_step)?;
         d.set_item("num_steps", s.num_steps)?;
         d.set_item("layers_per_step", s.layers_per_step())?;
-        let slots: Vec<(usize, usize, bool, u32, usize)> = s
+        let slots: Vec<(usize, usize, bool, u32, usize, &'static str)> = s
           .shape
           .slots
           .iter()
-          .map(|t| (t.n_in, t.n_out, t.relu, t.layout.lane_bits, t.layout.lanes))
+          .map(|t| {
+            let kind = match t.kind {
+              folding_core::circuit::SlotKind::Dense => "dense",
+              folding_core::circuit::SlotKind::Conv { .. } => "conv",
+              folding_core::circuit::SlotKind::MaxPool { .. } => "maxpool",
+              folding_core::circuit::SlotKind::AvgPool { .. } => "avgpool",
+            };
+            (
+              t.n_in,
+              t.n_out,
+              t.relu,
+              t.layout.lane_bits,
+              t.layout.lanes,
+              kind,
+            )
+          })
           .collect();
         d.set_item("slots", slots)?;
         d.set_item("estimated_constraints", plan::estimate_constraints(s))?;

@@ -12,7 +12,9 @@
 //! The verifier recomputes the chain from the claimed inputs and outputs (range-checked, so
 //! the lane-packed hashes are injective), so the proof binds the ordered list of pairs.
 use ff::PrimeField;
-use nova_snark::frontend::{gadgets::poseidon::Elt, num::AllocatedNum, ConstraintSystem, SynthesisError};
+use nova_snark::frontend::{
+  gadgets::poseidon::Elt, num::AllocatedNum, ConstraintSystem, SynthesisError,
+};
 
 use super::{activation_hash, alloc_ranged_input, dense, gadgets, SegmentCircuit, StepWitness};
 use crate::hash::{self, DOMAIN_BATCH};
@@ -43,21 +45,42 @@ pub(super) fn synthesize<F: PrimeField, CS: ConstraintSystem<F>>(
     let mut acts = x;
     for (l, slot) in shape.slots.iter().enumerate() {
       let mut ns = cs.namespace(|| format!("slot {l} item {t}"));
-      let (out, _) =
-        dense::synthesize_slot(&mut ns, seg, l, slot, &acts, None, w.map(|w| &w.slots[t * slots + l]), None)?;
+      let (out, _) = dense::synthesize_slot(
+        &mut ns,
+        seg,
+        l,
+        slot,
+        &acts,
+        None,
+        w.map(|w| &w.slots[t * slots + l]),
+        None,
+      )?;
       acts = out;
     }
     outputs.extend(acts);
   }
 
   let st = shape.settings;
-  let h_in = activation_hash(&mut cs.namespace(|| "hash input"), &seg.poseidon, &inputs, st)?;
-  let h_out = activation_hash(&mut cs.namespace(|| "hash output"), &seg.poseidon, &outputs, st)?;
+  let h_in = activation_hash(
+    &mut cs.namespace(|| "hash input"),
+    &seg.poseidon,
+    &inputs,
+    st,
+  )?;
+  let h_out = activation_hash(
+    &mut cs.namespace(|| "hash output"),
+    &seg.poseidon,
+    &outputs,
+    st,
+  )?;
   let h_io = hash::hash_circuit(
     &mut cs.namespace(|| "hash batch chain"),
     &seg.poseidon,
     DOMAIN_BATCH,
     &[Elt::Allocated(z[1].clone()), h_in, h_out],
   )?;
-  Ok(vec![i_next, h_io.ensure_allocated(&mut cs.namespace(|| "h_io_next"))?])
+  Ok(vec![
+    i_next,
+    h_io.ensure_allocated(&mut cs.namespace(|| "h_io_next"))?,
+  ])
 }

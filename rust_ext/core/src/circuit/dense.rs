@@ -16,14 +16,13 @@
 //! `out = sign * (y mod 2^(a-1))` with ReLU, `out = y` without; one constraint each.
 use ff::PrimeField;
 use nova_snark::frontend::{
-  gadgets::poseidon::Elt, num::AllocatedNum, ConstraintSystem, LinearCombination,
-  SynthesisError, Variable,
+  gadgets::poseidon::Elt, num::AllocatedNum, ConstraintSystem, LinearCombination, SynthesisError,
+  Variable,
 };
 
-use super::{gadgets, SegmentCircuit, SlotShape, SlotWitness};
+use super::{gadgets, rescale, SegmentCircuit, SlotShape, SlotWitness};
 use crate::hash::{self, DOMAIN_LAYER};
 use crate::model::WeightMode;
-use crate::packing::pow2;
 
 /// Synthesizes slot `l`: returns its output activations and the updated model hash.
 #[allow(clippy::too_many_arguments)]
@@ -62,71 +61,25 @@ pub fn synthesize_slot<F: PrimeField, CS: ConstraintSystem<F>>(
   };
   debug_assert_eq!(acc.len(), groups);
 
-  // Decomposition of every lane into s + a bits.
-  let q = st.lane_digits();
-  let s = st.shift as usize;
-  let a = st.act_bits as usize;
-  let mut digits: Vec<Variable> = Vec::with_capacity(slot.n_out * q);
-  for j in 0..slot.n_out {
-    for b in 0..q {
-      digits.push(gadgets::alloc_bit(
-        cs,
-        move || format!("out{j} bit {b}"),
-        w.map(|w| w.digits[j * q + b]),
-      )?);
-    }
-  }
-  for (g, acc_g) in acc.into_iter().enumerate() {
-    let digits = &digits;
-    cs.enforce(
-      || format!("group {g} decomposes"),
-      |_| {
-        let mut lc = acc_g;
-        for (t, j) in layout.group(g).enumerate() {
-          for b in 0..q {
-            lc = lc - (pow2::<F>(layout.lane_bits * t as u32 + b as u32), digits[j * q + b]);
-          }
-        }
-        lc
-      },
-      |lc| lc + CS::one(),
-      |lc| lc,
-    );
-  }
-
-  // Outputs: y = sum_{b<a} d_{s+b} 2^b - 2^(a-1); ReLU keeps the low a-1 bits when y >= 0.
-  let half = pow2::<F>(st.act_bits - 1);
-  let mut out = Vec::with_capacity(slot.n_out);
-  for j in 0..slot.n_out {
-    let d = &digits[j * q + s..j * q + s + a];
-    let v = gadgets::alloc_num(cs, || format!("out{j}"), w.map(|w| w.out[j]))?;
-    if slot.relu {
-      cs.enforce(
-        || format!("out{j} = relu"),
-        |lc| lc + d[a - 1],
-        |lc| {
-          d[..a - 1]
-            .iter()
-            .enumerate()
-            .fold(lc, |lc, (b, v)| lc + (pow2::<F>(b as u32), *v))
-        },
-        |lc| lc + v.get_variable(),
-      );
-    } else {
-      cs.enforce(
-        || format!("out{j} = y"),
-        |lc| {
-          d.iter()
-            .enumerate()
-            .fold(lc, |lc, (b, v)| lc + (pow2::<F>(b as u32), *v))
-            - (half, CS::one())
-        },
-        |lc| lc + CS::one(),
-        |lc| lc + v.get_variable(),
-      );
-    }
-    out.push(v);
-  }
+  // Decomposition of every lane into s + a bits, then the outputs.
+  let groups = acc
+    .into_iter()
+    .enumerate()
+    .map(|(g, acc)| rescale::Group {
+      acc,
+      outputs: layout.group(g).collect(),
+    })
+    .collect();
+  let out = rescale::synthesize(
+    cs,
+    st,
+    layout.lane_bits,
+    slot.n_out,
+    slot.relu,
+    groups,
+    w.map(|w| w.digits.as_slice()),
+    w.map(|w| w.out.as_slice()),
+  )?;
   Ok((out, h_model))
 }
 
@@ -153,7 +106,11 @@ fn public_mac<F: PrimeField, CS: ConstraintSystem<F>>(
   };
   let Some(sel) = selector else {
     let c = &seg.consts[0][l];
-    return Ok((0..groups).map(|g| mac(c, g, LinearCombination::zero())).collect());
+    return Ok(
+      (0..groups)
+        .map(|g| mac(c, g, LinearCombination::zero()))
+        .collect(),
+    );
   };
   let mut acc = vec![LinearCombination::zero(); groups];
   for (k, s_k) in sel.iter().enumerate() {

@@ -1,4 +1,4 @@
-//! The step circuit: one or more dense layers per Nova step, for both weight modes.
+//! The step circuit: one or more layers per Nova step, for both weight modes.
 //!
 //! State `z = [i, h_act]` (public model) or `[i, h_act, h_model]` (private weights).
 //! Every step:
@@ -6,32 +6,66 @@
 //! 2. (public model) allocates one-hot selector bits that pick step `i`'s constants;
 //! 3. takes the step's input activations as advice, range-checks each with `a` bits, and
 //!    checks `H_act(pack(x)) == h_act`;
-//! 4. applies each layer slot ([`dense`]): lane-packed multiply-accumulate, one
-//!    `s + a`-bit decomposition per lane (rescale, range check, ReLU sign), ReLU;
-//!    in private mode absorbs the layer's packed weights into `h_model`;
+//! 4. applies each layer slot, by kind ([`dense`], [`conv`], [`pool`]): lane-packed
+//!    multiply-accumulate (a convolution may add the input of an earlier slot of the same
+//!    step, a residual), one `s + a`-bit decomposition per lane ([`rescale`]: rescale, range
+//!    check, ReLU sign), ReLU; in private mode absorbs the layer's packed weights into
+//!    `h_model`; a max pooling proves its max by comparisons;
 //! 5. outputs `H_act(pack(out))`.
 use std::sync::Arc;
 
 use ff::PrimeField;
 use nova_snark::{
   frontend::{
-    gadgets::poseidon::Elt, num::AllocatedNum, num::Num, Boolean, ConstraintSystem,
-    SynthesisError,
+    gadgets::poseidon::Elt, num::AllocatedNum, num::Num, Boolean, ConstraintSystem, SynthesisError,
   },
   traits::circuit::StepCircuit,
 };
 use serde::{Deserialize, Serialize};
 
 use crate::hash::{self, Constants, DOMAIN_ACTIVATIONS};
-use crate::model::{Settings, WeightMode};
+use crate::model::{Settings, WeightMode, Window};
 use crate::packing::{activations_per_element, pow2, LaneLayout};
 
 pub mod batch;
+pub mod conv;
 pub mod dense;
 pub mod gadgets;
+pub mod pool;
+pub mod rescale;
 pub mod witness;
 
 pub use witness::{SlotWitness, StepWitness};
+
+/// What a layer slot computes, beyond its widths.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SlotKind {
+  /// Dense layer ([`dense`]); the layout's lanes run over outputs.
+  Dense,
+  /// Convolution ([`conv`]); the layout's lanes run over output channels.
+  Conv {
+    /// Input geometry.
+    window: Window,
+    /// Output channels.
+    c_out: usize,
+    /// Residual: the slot (of this step) whose input is added, times a weight.
+    skip: Option<usize>,
+  },
+  /// Max pooling ([`pool`]); no lanes.
+  MaxPool {
+    /// Input geometry.
+    window: Window,
+  },
+  /// Average pooling ([`pool`]) with its constants; lanes over channels.
+  AvgPool {
+    /// Input geometry.
+    window: Window,
+    /// Multiplier.
+    mult: i64,
+    /// Bias (with the rounding offset).
+    bias: i64,
+  },
+}
 
 /// Shape of one layer slot of a step (the same for every step of a segment).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -42,8 +76,10 @@ pub struct SlotShape {
   pub n_out: usize,
   /// Whether ReLU follows.
   pub relu: bool,
-  /// Lane layout of the accumulators.
+  /// Lane layout of the accumulators (unused by max pooling).
   pub layout: LaneLayout,
+  /// The layer kind.
+  pub kind: SlotKind,
 }
 
 /// Shape of a step: settings, weight mode and the layer slots.
@@ -78,13 +114,17 @@ impl StepShape {
   }
 }
 
-/// Packed constants of one layer: `packed_w[g * n_in + i]` and `packed_b[g]`.
+/// Packed constants of one layer: dense `packed_w[g * n_in + i]` and `packed_b[g]`;
+/// convolution `packed_w[(cg * c_in + ci) * taps + tap]`, `packed_b[cg]` and the residual
+/// multiplier; none for pooling.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SlotConsts<F> {
   /// Packed weights.
   pub packed_w: Vec<F>,
   /// Packed biases with the lane offset folded in.
   pub packed_b: Vec<F>,
+  /// Residual multiplier (convolutions with a residual).
+  pub skip_mult: Option<F>,
 }
 
 /// Everything a segment's steps share: the shape, where the segment starts, and (public
@@ -165,7 +205,12 @@ impl<F: PrimeField> StepCircuit<F> for FoldStep<F> {
 
     // 3. input activations: advice, range check, binding to h_act
     let input = alloc_ranged_input(&mut cs.namespace(|| "input"), shape, w, 0)?;
-    let h_in = activation_hash(&mut cs.namespace(|| "hash input"), &seg.poseidon, &input, st)?;
+    let h_in = activation_hash(
+      &mut cs.namespace(|| "hash input"),
+      &seg.poseidon,
+      &input,
+      st,
+    )?;
     cs.enforce(
       || "input hash matches h_act",
       |_| h_in.lc() - z[1].get_variable(),
@@ -173,27 +218,66 @@ impl<F: PrimeField> StepCircuit<F> for FoldStep<F> {
       |lc| lc,
     );
 
-    // 4. layer slots
+    // 4. layer slots; `inputs[l]` is what enters slot l (a residual may add it later)
     let mut h_model = z.get(2).map(|h| Elt::Allocated(h.clone()));
-    let mut acts = input;
+    let mut inputs: Vec<Vec<AllocatedNum<F>>> = vec![input];
     for (l, slot) in shape.slots.iter().enumerate() {
       let mut ns = cs.namespace(|| format!("slot {l}"));
-      let (out, h) = dense::synthesize_slot(
-        &mut ns,
-        seg,
-        l,
-        slot,
-        &acts,
-        selector.as_deref(),
-        w.map(|w| &w.slots[l]),
-        h_model,
-      )?;
-      acts = out;
+      let acts = &inputs[l];
+      let sw = w.map(|w| &w.slots[l]);
+      let (out, h) = match &slot.kind {
+        SlotKind::Dense => dense::synthesize_slot(
+          &mut ns,
+          seg,
+          l,
+          slot,
+          acts,
+          selector.as_deref(),
+          sw,
+          h_model,
+        )?,
+        SlotKind::Conv {
+          window,
+          c_out,
+          skip,
+        } => conv::synthesize_slot(
+          &mut ns,
+          seg,
+          l,
+          slot,
+          conv::ConvGeometry {
+            window,
+            c_out: *c_out,
+          },
+          acts,
+          skip.map(|s| inputs[s].as_slice()),
+          selector
+            .as_deref()
+            .map(|bits| (bits, w.map(|w| w.selector.as_slice()))),
+          sw,
+          h_model,
+        )?,
+        SlotKind::MaxPool { window } => (
+          pool::synthesize_max(&mut ns, st, window, acts, sw)?,
+          h_model,
+        ),
+        SlotKind::AvgPool { window, mult, bias } => (
+          pool::synthesize_avg(&mut ns, st, slot, window, *mult, *bias, acts, sw)?,
+          h_model,
+        ),
+      };
+      inputs.push(out);
       h_model = h;
     }
+    let acts = inputs.pop().expect("a step has at least one slot");
 
     // 5. output hash
-    let h_out = activation_hash(&mut cs.namespace(|| "hash output"), &seg.poseidon, &acts, st)?;
+    let h_out = activation_hash(
+      &mut cs.namespace(|| "hash output"),
+      &seg.poseidon,
+      &acts,
+      st,
+    )?;
     let mut z_next = vec![
       i_next,
       h_out.ensure_allocated(&mut cs.namespace(|| "h_act_next"))?,
@@ -271,3 +355,5 @@ fn activation_hash<F: PrimeField, CS: ConstraintSystem<F>>(
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_maps;

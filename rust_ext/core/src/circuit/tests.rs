@@ -8,10 +8,10 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::engine::Fr;
-use crate::hash::{activation_hash, chain_link, salt_field};
+use crate::hash::activation_hash;
 use crate::model::{forward, DenseLayer, Network, Settings};
-use crate::packing::{field_i64, pack_bias, pack_weights};
-use crate::plan::{plan, segment_circuit, PlanOptions};
+use crate::packing::field_i64;
+use crate::plan::{model_chain_prefix, plan, segment_circuit, PlanOptions};
 
 const ST: Settings = Settings {
   act_bits: 8,
@@ -21,9 +21,13 @@ const ST: Settings = Settings {
 
 /// Deterministic pseudo-random layer.
 fn layer(seed: u64, n_in: usize, n_out: usize, relu: bool, wmax: i64) -> DenseLayer {
-  let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+  let mut s = seed
+    .wrapping_mul(6364136223846793005)
+    .wrapping_add(1442695040888963407);
   let mut next = |m: i64| {
-    s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    s = s
+      .wrapping_mul(6364136223846793005)
+      .wrapping_add(1442695040888963407);
     ((s >> 33) as i64).rem_euclid(2 * m + 1) - m
   };
   DenseLayer {
@@ -51,14 +55,14 @@ fn deep(mode: WeightMode, depth: usize) -> Network {
   net(mode, layers)
 }
 
-struct Case {
-  step: FoldStep<Fr>,
-  z: Vec<Fr>,
-  expect: Vec<Fr>,
+pub(super) struct Case {
+  pub step: FoldStep<Fr>,
+  pub z: Vec<Fr>,
+  pub expect: Vec<Fr>,
 }
 
 /// Honest witness and state of step `global_step` of `n`'s plan, on input `x`.
-fn case(n: &Network, k_per_step: usize, global_step: usize, x: &[i64]) -> Case {
+pub(super) fn case(n: &Network, k_per_step: usize, global_step: usize, x: &[i64]) -> Case {
   let p = plan(
     n,
     &PlanOptions {
@@ -75,7 +79,11 @@ fn case(n: &Network, k_per_step: usize, global_step: usize, x: &[i64]) -> Case {
     .unwrap();
   let k = global_step - seg.first_step as usize;
   let layers = seg.step_layers(k);
-  let input = if layers.start == 0 { x.to_vec() } else { outs[layers.start - 1].clone() };
+  let input = if layers.start == 0 {
+    x.to_vec()
+  } else {
+    outs[layers.start - 1].clone()
+  };
   let circuit = segment_circuit::<Fr>(n, seg);
   let lrefs: Vec<_> = layers.clone().map(|l| &n.layers[l]).collect();
   let (w, out) = circuit
@@ -83,18 +91,17 @@ fn case(n: &Network, k_per_step: usize, global_step: usize, x: &[i64]) -> Case {
     .unwrap();
   assert_eq!(out, outs[layers.end - 1]);
   let consts = hash::constants::<Fr>();
-  let mut z = vec![Fr::from(global_step as u64), activation_hash(&consts, &input, ST.act_bits)];
-  let mut expect = vec![Fr::from(global_step as u64 + 1), activation_hash(&consts, &out, ST.act_bits)];
+  let mut z = vec![
+    Fr::from(global_step as u64),
+    activation_hash(&consts, &input, ST.act_bits),
+  ];
+  let mut expect = vec![
+    Fr::from(global_step as u64 + 1),
+    activation_hash(&consts, &out, ST.act_bits),
+  ];
   if n.mode == WeightMode::Private {
-    let mut h = Fr::from(hash::MODEL_CHAIN_INIT);
-    for l in 0..layers.start {
-      h = link(n, l, h);
-    }
-    z.push(h);
-    for l in layers.clone() {
-      h = link(n, l, h);
-    }
-    expect.push(h);
+    z.push(model_chain_prefix::<Fr>(n, layers.start).unwrap());
+    expect.push(model_chain_prefix::<Fr>(n, layers.end).unwrap());
   }
   Case {
     step: FoldStep {
@@ -106,20 +113,8 @@ fn case(n: &Network, k_per_step: usize, global_step: usize, x: &[i64]) -> Case {
   }
 }
 
-fn link(n: &Network, l: usize, h: Fr) -> Fr {
-  let layer = &n.layers[l];
-  let layout = LaneLayout::declared(&n.settings, layer.n_in, layer.n_out).unwrap();
-  chain_link(
-    &hash::constants::<Fr>(),
-    h,
-    salt_field::<Fr>(&n.salts[l]),
-    &pack_weights::<Fr>(layer, &layout),
-    &pack_bias::<Fr>(layer, &layout, &n.settings),
-  )
-}
-
 /// Synthesizes the case; returns (satisfied, outputs).
-fn run(c: &Case) -> (bool, Vec<Fr>) {
+pub(super) fn run(c: &Case) -> (bool, Vec<Fr>) {
   let mut cs = TestConstraintSystem::<Fr>::new();
   let z: Vec<_> = c
     .z
@@ -128,19 +123,25 @@ fn run(c: &Case) -> (bool, Vec<Fr>) {
     .map(|(i, v)| AllocatedNum::alloc(cs.namespace(|| format!("z{i}")), || Ok(*v)).unwrap())
     .collect();
   let out = c.step.synthesize(&mut cs, &z).unwrap();
-  (cs.is_satisfied(), out.iter().map(|o| o.get_value().unwrap()).collect())
+  (
+    cs.is_satisfied(),
+    out.iter().map(|o| o.get_value().unwrap()).collect(),
+  )
 }
 
-fn tamper(c: &mut Case, f: impl FnOnce(&mut StepWitness<Fr>)) {
+pub(super) fn tamper(c: &mut Case, f: impl FnOnce(&mut StepWitness<Fr>)) {
   let mut w = (**c.step.witness.as_ref().unwrap()).clone();
   f(&mut w);
   c.step.witness = Some(Arc::new(w));
 }
 
-fn honest_ok(c: &Case) {
+pub(super) fn honest_ok(c: &Case) {
   let (sat, out) = run(c);
   assert!(sat, "honest witness must satisfy the circuit");
-  assert_eq!(out, c.expect, "circuit outputs must match the native computation");
+  assert_eq!(
+    out, c.expect,
+    "circuit outputs must match the native computation"
+  );
 }
 
 const X: [i64; 4] = [17, -40, 99, -128];
@@ -166,7 +167,9 @@ fn selector_rejects_another_step_and_two_hot() {
   let d = c.step.segment.num_steps;
   let mut other = case(&n, 2, 1, &X);
   tamper(&mut other, |w| {
-    w.selector = (0..d).map(|j| if j == (1 + 1) % d { Fr::ONE } else { Fr::ZERO }).collect();
+    w.selector = (0..d)
+      .map(|j| if j == (1 + 1) % d { Fr::ONE } else { Fr::ZERO })
+      .collect();
   });
   assert!(!run(&other).0, "selecting another step's weights must fail");
   tamper(&mut c, |w| {
@@ -244,7 +247,15 @@ fn rescale_remainder_must_be_in_range() {
   tamper(&mut c, |w| {
     let sw = &mut w.slots[0];
     let digit = |sw: &SlotWitness<Fr>| -> u64 {
-      (0..q).map(|b| if sw.digits[b] == Fr::ONE { 1u64 << b } else { 0 }).sum()
+      (0..q)
+        .map(|b| {
+          if sw.digits[b] == Fr::ONE {
+            1u64 << b
+          } else {
+            0
+          }
+        })
+        .sum()
     };
     let v = digit(sw);
     let (r, y) = (v % (1 << s), v >> s);
@@ -267,7 +278,11 @@ fn rescale_remainder_must_be_in_range() {
 fn relu_sign_is_enforced() {
   // find a neuron of a ReLU layer with negative pre-activation
   let n = deep(WeightMode::Public, 2);
-  for x in [[17i64, -40, 99, -128], [-100, 100, -100, 100], [5, 5, -5, -5]] {
+  for x in [
+    [17i64, -40, 99, -128],
+    [-100, 100, -100, 100],
+    [5, 5, -5, -5],
+  ] {
     let c = case(&n, 1, 0, &x);
     let w = c.step.witness.as_ref().unwrap();
     let q = ST.lane_digits();
@@ -278,7 +293,13 @@ fn relu_sign_is_enforced() {
     honest_ok(&c);
     // claim the pre-activation itself instead of zero
     let y: i64 = (0..a)
-      .map(|b| if w.slots[0].digits[j * q + s + b] == Fr::ONE { 1i64 << b } else { 0 })
+      .map(|b| {
+        if w.slots[0].digits[j * q + s + b] == Fr::ONE {
+          1i64 << b
+        } else {
+          0
+        }
+      })
       .sum::<i64>()
       - (1 << (a - 1));
     let mut t = case(&n, 1, 0, &x);
@@ -309,12 +330,16 @@ fn overflowing_accumulator_has_no_witness() {
   assert!(forward(&n, &x_big).is_err());
   let mut c = case(&n, 1, 0, &x_ok);
   let q = ST.lane_digits();
-  let acc = crate::model::accumulate(&n.layers[0], &x_big);
+  let acc = crate::model::accumulate(n.layers[0].as_dense().unwrap(), &x_big);
   tamper(&mut c, |w| {
     for (i, v) in x_big.iter().enumerate() {
       w.input[i] = field_i64::<Fr>(*v);
       for b in 0..8 {
-        w.input_bits[i * 8 + b] = if ((v + 128) >> b) & 1 == 1 { Fr::ONE } else { Fr::ZERO };
+        w.input_bits[i * 8 + b] = if ((v + 128) >> b) & 1 == 1 {
+          Fr::ONE
+        } else {
+          Fr::ZERO
+        };
       }
     }
     let sw = &mut w.slots[0];
@@ -322,7 +347,11 @@ fn overflowing_accumulator_has_no_witness() {
     for (j, a) in acc.iter().enumerate() {
       let wrapped = (a + offset).rem_euclid(1 << q);
       for b in 0..q {
-        sw.digits[j * q + b] = if (wrapped >> b) & 1 == 1 { Fr::ONE } else { Fr::ZERO };
+        sw.digits[j * q + b] = if (wrapped >> b) & 1 == 1 {
+          Fr::ONE
+        } else {
+          Fr::ZERO
+        };
       }
       sw.out[j] = field_i64::<Fr>((wrapped >> ST.shift) - 128);
     }
@@ -349,12 +378,20 @@ fn private_chain_binds_weights_and_salt() {
   });
   let (sat, out) = run(&c);
   assert!(sat);
-  assert_ne!(out[2], honest.expect[2], "the chain must change with the weights");
+  assert_ne!(
+    out[2], honest.expect[2],
+    "the chain must change with the weights"
+  );
   let mut c = case(&n, 1, 0, &X);
-  tamper(&mut c, |w| w.slots[0].private.as_mut().unwrap().salt += Fr::ONE);
+  tamper(&mut c, |w| {
+    w.slots[0].private.as_mut().unwrap().salt += Fr::ONE
+  });
   let (sat, out) = run(&c);
   assert!(sat);
-  assert_ne!(out[2], honest.expect[2], "the chain must change with the salt");
+  assert_ne!(
+    out[2], honest.expect[2],
+    "the chain must change with the salt"
+  );
 }
 
 proptest! {
@@ -405,7 +442,10 @@ fn batch_case(n: &Network, xs: &[Vec<i64>], h: Fr) -> Case {
 
 #[test]
 fn batch_step_honest_satisfies_and_tampering_each_item_is_caught() {
-  let n = net(WeightMode::Public, vec![layer(1, 4, 5, true, 3), layer(2, 5, 3, false, 3)]);
+  let n = net(
+    WeightMode::Public,
+    vec![layer(1, 4, 5, true, 3), layer(2, 5, 3, false, 3)],
+  );
   let xs = vec![vec![5, -3, 7, 0], vec![-128, 127, 1, -1], vec![0, 0, 0, 0]];
   let h = Fr::from(99u64);
   let c = batch_case(&n, &xs, h);
@@ -417,20 +457,33 @@ fn batch_step_honest_satisfies_and_tampering_each_item_is_caught() {
   tamper(&mut bad, |w| w.slots[last * slots + 1].out[0] += Fr::ONE);
   assert!(!run(&bad).0, "a wrong output of the last item is caught");
   let mut bad = batch_case(&n, &xs, h);
-  tamper(&mut bad, |w| w.slots[last * slots].digits[0] = Fr::from(2u64));
-  assert!(!run(&bad).0, "a non-boolean digit of the last item is caught");
+  tamper(&mut bad, |w| {
+    w.slots[last * slots].digits[0] = Fr::from(2u64)
+  });
+  assert!(
+    !run(&bad).0,
+    "a non-boolean digit of the last item is caught"
+  );
   let mut bad = batch_case(&n, &xs, h);
   tamper(&mut bad, |w| w.input[last * 4 + 2] += Fr::ONE);
-  assert!(!run(&bad).0, "an input that disagrees with its range bits is caught");
+  assert!(
+    !run(&bad).0,
+    "an input that disagrees with its range bits is caught"
+  );
   // an out-of-range input with consistent bits cannot be expressed: the bits cap it
   let mut bad = batch_case(&n, &xs, h);
-  tamper(&mut bad, |w| w.input_bits[last * 4 * 8 + 7] = Fr::from(2u64));
+  tamper(&mut bad, |w| {
+    w.input_bits[last * 4 * 8 + 7] = Fr::from(2u64)
+  });
   assert!(!run(&bad).0, "a non-boolean input bit is caught");
 }
 
 #[test]
 fn batch_step_outputs_commit_to_every_item_in_order() {
-  let n = net(WeightMode::Public, vec![layer(3, 4, 4, true, 3), layer(4, 4, 2, false, 3)]);
+  let n = net(
+    WeightMode::Public,
+    vec![layer(3, 4, 4, true, 3), layer(4, 4, 2, false, 3)],
+  );
   let xs = vec![vec![1, 2, 3, 4], vec![-5, 6, -7, 8]];
   let h = Fr::from(5u64);
   let c = batch_case(&n, &xs, h);
@@ -438,7 +491,15 @@ fn batch_step_outputs_commit_to_every_item_in_order() {
   assert!(ok);
   assert_eq!(out, c.expect);
   let swapped = batch_case(&n, &[xs[1].clone(), xs[0].clone()], h);
-  assert_ne!(run(&swapped).1[1], out[1], "the chain depends on the items' order");
+  assert_ne!(
+    run(&swapped).1[1],
+    out[1],
+    "the chain depends on the items' order"
+  );
   let other_prev = batch_case(&n, &xs, Fr::from(6u64));
-  assert_ne!(run(&other_prev).1[1], out[1], "the chain depends on the previous value");
+  assert_ne!(
+    run(&other_prev).1[1],
+    out[1],
+    "the chain depends on the previous value"
+  );
 }

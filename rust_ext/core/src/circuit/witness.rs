@@ -2,27 +2,29 @@
 //! computed from the integer forward pass. Fields are public so tests can tamper with them.
 use ff::PrimeField;
 
-use super::SegmentCircuit;
+use super::{SegmentCircuit, SlotKind};
 use crate::error::Result;
 use crate::hash::salt_field;
-use crate::model::{apply_layer, DenseLayer, WeightMode};
-use crate::packing::{field_i64, pack_acc, pack_bias, pack_weights};
+use crate::model::{apply_layer, Layer, WeightMode};
+use crate::packing::{
+  field_i64, pack_acc, pack_bias, pack_conv_bias, pack_conv_weights, pack_weights,
+};
 
 /// Private-weights advice of one slot.
 #[derive(Clone, Debug)]
 pub struct PrivateSlot<F> {
   /// Layer salt.
   pub salt: F,
-  /// Packed weights, `g * n_in + i`.
+  /// Packed weights (dense `g * n_in + i`; convolution as in [`super::SlotConsts`]).
   pub packed_w: Vec<F>,
-  /// Packed biases.
+  /// Packed biases (a convolution with a residual appends its multiplier).
   pub packed_b: Vec<F>,
 }
 
 /// Advice of one layer slot.
 #[derive(Clone, Debug)]
 pub struct SlotWitness<F> {
-  /// Public model: `u[k * groups + g]`; private weights: `t[g * n_in + i]`.
+  /// Dense only: public model `u[k * groups + g]`; private weights `t[g * n_in + i]`.
   pub mac: Vec<F>,
   /// Private weights only.
   pub private: Option<PrivateSlot<F>>,
@@ -58,7 +60,7 @@ impl<F: PrimeField> SegmentCircuit<F> {
     &self,
     k: usize,
     x: &[i64],
-    layers: &[&DenseLayer],
+    layers: &[&Layer],
     salts: &[[u8; 32]],
     first_layer: usize,
   ) -> Result<(StepWitness<F>, Vec<i64>)> {
@@ -77,51 +79,85 @@ impl<F: PrimeField> SegmentCircuit<F> {
       _ => Vec::new(),
     };
     let mut slots = Vec::with_capacity(layers.len());
-    let mut act = x.to_vec();
+    let mut entering: Vec<Vec<i64>> = vec![x.to_vec()];
     for (l, (layer, slot)) in layers.iter().zip(&self.shape.slots).enumerate() {
-      let (acc, out) = apply_layer(&st, first_layer + l, layer, &act)?;
+      let act = &entering[l];
+      let skip_input = match &slot.kind {
+        SlotKind::Conv { skip: Some(s), .. } => Some(entering[*s].as_slice()),
+        _ => None,
+      };
+      let (acc, out) = apply_layer(&st, first_layer + l, layer, act, skip_input)?;
       let layout = &slot.layout;
-      let groups = layout.groups();
-      let packed: Vec<F> = (0..groups).map(|g| pack_acc(&acc, layout, &st, g)).collect();
-      let (mac, private) = match self.shape.mode {
-        // Several steps: one product per (step, group), only step k's nonzero.
-        WeightMode::Public if self.num_steps > 1 => {
-          let mut mac = vec![F::ZERO; self.num_steps * groups];
-          mac[k * groups..(k + 1) * groups].copy_from_slice(&packed);
-          (mac, None)
+      let (mac, private) = match (layer, self.shape.mode) {
+        (Layer::Dense(dense), mode) => {
+          let groups = layout.groups();
+          let packed: Vec<F> = (0..groups)
+            .map(|g| pack_acc(&acc, layout, &st, g))
+            .collect();
+          match mode {
+            // Several steps: one product per (step, group), only step k's nonzero.
+            WeightMode::Public if self.num_steps > 1 => {
+              let mut mac = vec![F::ZERO; self.num_steps * groups];
+              mac[k * groups..(k + 1) * groups].copy_from_slice(&packed);
+              (mac, None)
+            }
+            // One step: the accumulator is linear, there is no product advice.
+            WeightMode::Public => (Vec::new(), None),
+            WeightMode::Private => {
+              let packed_w = pack_weights::<F>(dense, layout);
+              let packed_b = pack_bias::<F>(dense, layout, &st);
+              let xs: Vec<F> = act.iter().map(|v| field_i64::<F>(*v)).collect();
+              let n = slot.n_in;
+              let mac = (0..groups * n)
+                .map(|gi| packed_w[gi] * xs[gi % n])
+                .collect();
+              let salt = salt_field::<F>(&salts[l]);
+              (
+                mac,
+                Some(PrivateSlot {
+                  salt,
+                  packed_w,
+                  packed_b,
+                }),
+              )
+            }
+          }
         }
-        // One step: the accumulator is linear, there is no product advice.
-        WeightMode::Public => (Vec::new(), None),
-        WeightMode::Private => {
-          let packed_w = pack_weights::<F>(layer, layout);
-          let packed_b = pack_bias::<F>(layer, layout, &st);
-          let xs: Vec<F> = act.iter().map(|v| field_i64::<F>(*v)).collect();
-          let n = slot.n_in;
-          let mac = (0..groups * n).map(|gi| packed_w[gi] * xs[gi % n]).collect();
-          let salt = salt_field::<F>(&salts[l]);
+        // Products are computed while synthesizing, from the allocated values.
+        (Layer::Conv(conv), WeightMode::Private) => {
+          let mut packed_b = pack_conv_bias::<F>(conv, layout, &st);
+          packed_b.extend(conv.skip.map(|s| field_i64::<F>(s.mult)));
           (
-            mac,
+            Vec::new(),
             Some(PrivateSlot {
-              salt,
-              packed_w,
+              salt: salt_field::<F>(&salts[l]),
+              packed_w: pack_conv_weights::<F>(conv, layout),
               packed_b,
             }),
           )
         }
+        _ => (Vec::new(), None),
       };
-      let offset = 1i64 << (q - 1);
-      let mut digits = Vec::with_capacity(acc.len() * q);
-      for v in &acc {
-        bits((v + offset) as u64, q, &mut digits);
-      }
+      let digits = match &slot.kind {
+        SlotKind::MaxPool { .. } => Vec::new(),
+        _ => {
+          let offset = 1i64 << (q - 1);
+          let mut digits = Vec::with_capacity(acc.len() * q);
+          for v in &acc {
+            bits((v + offset) as u64, q, &mut digits);
+          }
+          digits
+        }
+      };
       slots.push(SlotWitness {
         mac,
         private,
         digits,
         out: out.iter().map(|v| field_i64::<F>(*v)).collect(),
       });
-      act = out;
+      entering.push(out);
     }
+    let act = entering.pop().expect("a step has at least one slot");
     Ok((
       StepWitness {
         selector,
@@ -137,7 +173,11 @@ impl<F: PrimeField> SegmentCircuit<F> {
 impl<F: PrimeField> SegmentCircuit<F> {
   /// Witness of one batch step (see [`super::batch`]): the items' witnesses concatenated in
   /// order (inputs, input bits, and `slots[t * L + l]`); returns it with each item's output.
-  pub fn batch_witness(&self, xs: &[Vec<i64>], layers: &[&DenseLayer]) -> Result<(StepWitness<F>, Vec<Vec<i64>>)> {
+  pub fn batch_witness(
+    &self,
+    xs: &[Vec<i64>],
+    layers: &[&Layer],
+  ) -> Result<(StepWitness<F>, Vec<Vec<i64>>)> {
     let mut all = StepWitness {
       selector: Vec::new(),
       input: Vec::new(),
