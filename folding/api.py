@@ -355,6 +355,24 @@ def _native_model(quantized: QuantizedModel, private: bool, salts: Sequence[byte
     )
 
 
+def _quantized(model: bytes | FloatModel | QuantizedModel, verb: str,
+               calibration: npt.ArrayLike | None, act_bits: int, weight_bits: int,
+               shift: int | None, base_dir: str | os.PathLike[str] | None,
+               ) -> tuple[QuantizedModel, dict[str, Any]]:
+    """Imports and quantizes ``model`` as needed; returns it with its source description."""
+    source: dict[str, Any] = {}
+    if isinstance(model, (bytes, bytearray, memoryview)):
+        model = load_onnx(bytes(model), base_dir=base_dir)
+    if isinstance(model, FloatModel):
+        source = {"input_name": model.input_name, "output_name": model.output_name,
+                  "opset": model.opset}
+        model = quantize(model, calibration, act_bits=act_bits, weight_bits=weight_bits,
+                         shift=shift)
+    if not isinstance(model, QuantizedModel):
+        raise InputError(f"{verb} takes ONNX bytes or a model, got {type(model).__name__}")
+    return model, source
+
+
 def plan(
     model: bytes | FloatModel | QuantizedModel,
     *,
@@ -374,15 +392,10 @@ def plan(
     ``first_step``, ``num_steps``, ``layers_per_step``, ``slots`` (per layer of a step:
     ``(n_in, n_out, relu, lane_bits, lanes, kind)``) and ``estimated_constraints`` per step.
     """
-    if isinstance(model, (bytes, bytearray, memoryview)):
-        model = load_onnx(bytes(model), base_dir=base_dir)
-    if isinstance(model, FloatModel):
-        model = quantize(model, calibration, act_bits=act_bits, weight_bits=weight_bits,
-                         shift=shift)
-    if not isinstance(model, QuantizedModel):
-        raise InputError(f"plan takes ONNX bytes or a model, got {type(model).__name__}")
-    salts = tuple(bytes(32) for _ in model.layers) if private_weights else ()
-    native = _native_model(model, private_weights, salts, layers_per_step=layers_per_step,
+    quantized, _ = _quantized(model, "plan", calibration, act_bits, weight_bits, shift,
+                              base_dir)
+    salts = tuple(bytes(32) for _ in quantized.layers) if private_weights else ()
+    native = _native_model(quantized, private_weights, salts, layers_per_step=layers_per_step,
                            max_segment_nnz=max_segment_nnz,
                            max_segment_steps=max_segment_steps)
     return list(native.plan())
@@ -421,16 +434,8 @@ def compile(  # shadows the builtin: the public verb of the API
     Returns:
         The compiled model; its ``commitment`` identifies it to verifiers.
     """
-    source: dict[str, Any] = {}
-    if isinstance(model, (bytes, bytearray, memoryview)):
-        model = load_onnx(bytes(model), base_dir=base_dir)
-    if isinstance(model, FloatModel):
-        source = {"input_name": model.input_name, "output_name": model.output_name,
-                  "opset": model.opset}
-        model = quantize(model, calibration, act_bits=act_bits, weight_bits=weight_bits,
-                         shift=shift)
-    if not isinstance(model, QuantizedModel):
-        raise InputError(f"compile takes ONNX bytes or a model, got {type(model).__name__}")
+    model, source = _quantized(model, "compile", calibration, act_bits, weight_bits, shift,
+                               base_dir)
     salts = tuple(secrets.token_bytes(32) for _ in model.layers) if private_weights else ()
     native = _native_model(model, private_weights, salts, layers_per_step=layers_per_step,
                            max_segment_nnz=max_segment_nnz,

@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from folding.errors import ArtefactError
 
-__all__ = ["Window2d"]
+__all__ = ["Window2d", "conv2d", "exact_matmul", "pool2d"]
 
 #: Largest kernel side we accept (bounds the circuit's per-output work).
 MAX_KERNEL = 32
@@ -142,3 +142,50 @@ class Window2d:
                        pads=tuple(data["pads"]))
         except (KeyError, TypeError, ValueError) as exc:
             raise ArtefactError(f"window geometry: missing or bad field {exc}") from exc
+
+
+def conv2d(x: npt.NDArray[Any], weight: npt.NDArray[Any], bias: npt.NDArray[Any],
+           window: Window2d) -> npt.NDArray[Any]:
+    """``[batch, ci*h*w]`` to ``[batch, co*oh*ow]``: the convolution plus bias, in the dtype
+    of the operands (float64 for the float model, int64, exact, for the integer one)."""
+    batch = x.shape[0]
+    oh, ow = window.out_hw
+    # One contiguous 2-D product, which BLAS runs fast (a strided 3-D one falls back to loops).
+    cols = np.ascontiguousarray(window.patches(x)).reshape(batch * oh * ow, -1)
+    kernel = weight.reshape(weight.shape[0], -1)
+    out = (exact_matmul(cols, kernel.T) + bias).reshape(batch, oh * ow, -1)  # [.., co]
+    result: npt.NDArray[Any] = np.ascontiguousarray(out.transpose(0, 2, 1)).reshape(batch, -1)
+    return result
+
+
+#: float64 represents every integer below 2^53 exactly, so sums of products stay exact there.
+_FLOAT_EXACT = float(1 << 53)
+
+
+def exact_matmul(x: npt.NDArray[Any], w_t: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """``x @ w_t`` for integer arrays, exact: through float64 (BLAS) when no partial sum can
+    reach 2^53, in int64 otherwise. Float arrays multiply as they are."""
+    if x.dtype.kind == "f":
+        floats: npt.NDArray[Any] = x @ w_t
+        return floats
+    x_max = float(np.abs(x).max(initial=0))
+    fan_in = float(np.abs(w_t).sum(axis=0).max(initial=0))
+    if x_max * fan_in < _FLOAT_EXACT:
+        product: npt.NDArray[Any] = (x.astype(np.float64) @ w_t.astype(np.float64)).astype(
+            np.int64)
+        return product
+    ints: npt.NDArray[Any] = x @ w_t
+    return ints
+
+
+def pool2d(x: npt.NDArray[Any], op: str, window: Window2d) -> npt.NDArray[Any]:
+    """``[batch, c*h*w]`` to ``[batch, c*oh*ow]``: the window max, or (float) the mean."""
+    batch = x.shape[0]
+    if op == "max":
+        fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+        pooled = window.patches(x, fill).max(axis=(4, 5))
+    else:
+        pooled = window.patches(x).sum(axis=(4, 5)) / window.taps
+    result: npt.NDArray[Any] = np.ascontiguousarray(pooled.transpose(0, 3, 1, 2)).reshape(
+        batch, -1)
+    return result

@@ -26,7 +26,7 @@ from folding.errors import (
     QuantizationError,
     RangeError,
 )
-from folding.geometry import Window2d
+from folding.geometry import Window2d, conv2d, exact_matmul, pool2d
 
 if TYPE_CHECKING:  # pragma: no cover
     from folding.quantize import QuantReport
@@ -134,8 +134,38 @@ class DenseLayer:
         return result
 
 
+class MapShapes:
+    """The shapes of a layer over a 2-D map, from its ``window`` and ``out_channels()``."""
+
+    window: Window2d
+
+    def out_channels(self) -> int:  # pragma: no cover - every map layer overrides it
+        """Channels of the output map."""
+        raise NotImplementedError
+
+    @property
+    def in_shape(self) -> tuple[int, ...]:
+        """``(channels, h, w)`` of the input."""
+        return self.window.in_shape
+
+    @property
+    def out_shape(self) -> tuple[int, ...]:
+        """``(channels, oh, ow)`` of the output."""
+        return (self.out_channels(), *self.window.out_hw)
+
+    @property
+    def in_dim(self) -> int:
+        """Flat input length."""
+        return self.window.in_dim
+
+    @property
+    def out_dim(self) -> int:
+        """Flat output length."""
+        return math.prod(self.out_shape)
+
+
 @dataclass(frozen=True, eq=False)
-class ConvLayer:
+class ConvLayer(MapShapes):
     """One float 2-D convolution (one group, dilation 1), optionally followed by ReLU.
 
     Attributes:
@@ -176,25 +206,9 @@ class ConvLayer:
         object.__setattr__(self, "weight", weight)
         object.__setattr__(self, "bias", bias)
 
-    @property
-    def in_shape(self) -> tuple[int, ...]:
-        """``(in_channels, h, w)``."""
-        return self.window.in_shape
-
-    @property
-    def out_shape(self) -> tuple[int, ...]:
-        """``(out_channels, oh, ow)``."""
-        return (int(self.weight.shape[0]), *self.window.out_hw)
-
-    @property
-    def in_dim(self) -> int:
-        """Flat input length."""
-        return self.window.in_dim
-
-    @property
-    def out_dim(self) -> int:
-        """Flat output length."""
-        return math.prod(self.out_shape)
+    def out_channels(self) -> int:
+        """Channels of the output map."""
+        return int(self.weight.shape[0])
 
     @property
     def num_parameters(self) -> int:
@@ -211,7 +225,7 @@ class ConvLayer:
 
 
 @dataclass(frozen=True, eq=False)
-class PoolLayer:
+class PoolLayer(MapShapes):
     """A 2-D max or average pooling (global average pooling is a window of the whole map).
 
     Average pooling divides by the window size, ``kh * kw``, everywhere (ONNX's
@@ -244,25 +258,9 @@ class PoolLayer:
         """``"maxpool"`` or ``"avgpool"``."""
         return f"{self.op}pool"
 
-    @property
-    def in_shape(self) -> tuple[int, ...]:
-        """``(channels, h, w)``."""
-        return self.window.in_shape
-
-    @property
-    def out_shape(self) -> tuple[int, ...]:
-        """``(channels, oh, ow)``."""
-        return (self.window.in_shape[0], *self.window.out_hw)
-
-    @property
-    def in_dim(self) -> int:
-        """Flat input length."""
-        return self.window.in_dim
-
-    @property
-    def out_dim(self) -> int:
-        """Flat output length."""
-        return math.prod(self.out_shape)
+    def out_channels(self) -> int:
+        """Channels of the output map."""
+        return self.window.in_shape[0]
 
     @property
     def num_parameters(self) -> int:
@@ -286,53 +284,6 @@ def _check_finite(name: str, weight: FloatArray, bias: FloatArray) -> None:
     for label, array in (("weight", weight), ("bias", bias)):
         if not np.isfinite(array).all():
             raise ModelImportError(f"{label} contains NaN or infinity", node=name)
-
-
-def conv2d(x: npt.NDArray[Any], weight: npt.NDArray[Any], bias: npt.NDArray[Any],
-           window: Window2d) -> npt.NDArray[Any]:
-    """``[batch, ci*h*w]`` to ``[batch, co*oh*ow]``: the convolution plus bias, in the dtype
-    of the operands (float64 for the float model, int64, exact, for the integer one)."""
-    batch = x.shape[0]
-    oh, ow = window.out_hw
-    # One contiguous 2-D product, which BLAS runs fast (a strided 3-D one falls back to loops).
-    cols = np.ascontiguousarray(window.patches(x)).reshape(batch * oh * ow, -1)
-    kernel = weight.reshape(weight.shape[0], -1)
-    out = (exact_matmul(cols, kernel.T) + bias).reshape(batch, oh * ow, -1)  # [.., co]
-    result: npt.NDArray[Any] = np.ascontiguousarray(out.transpose(0, 2, 1)).reshape(batch, -1)
-    return result
-
-
-#: float64 represents every integer below 2^53 exactly, so sums of products stay exact there.
-_FLOAT_EXACT = float(1 << 53)
-
-
-def exact_matmul(x: npt.NDArray[Any], w_t: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    """``x @ w_t`` for integer arrays, exact: through float64 (BLAS) when no partial sum can
-    reach 2^53, in int64 otherwise. Float arrays multiply as they are."""
-    if x.dtype.kind == "f":
-        floats: npt.NDArray[Any] = x @ w_t
-        return floats
-    x_max = float(np.abs(x).max(initial=0))
-    fan_in = float(np.abs(w_t).sum(axis=0).max(initial=0))
-    if x_max * fan_in < _FLOAT_EXACT:
-        product: npt.NDArray[Any] = (x.astype(np.float64) @ w_t.astype(np.float64)).astype(
-            np.int64)
-        return product
-    ints: npt.NDArray[Any] = x @ w_t
-    return ints
-
-
-def pool2d(x: npt.NDArray[Any], op: str, window: Window2d) -> npt.NDArray[Any]:
-    """``[batch, c*h*w]`` to ``[batch, c*oh*ow]``: the window max, or (float) the mean."""
-    batch = x.shape[0]
-    if op == "max":
-        fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-        pooled = window.patches(x, fill).max(axis=(4, 5))
-    else:
-        pooled = window.patches(x).sum(axis=(4, 5)) / window.taps
-    result: npt.NDArray[Any] = np.ascontiguousarray(pooled.transpose(0, 3, 1, 2)).reshape(
-        batch, -1)
-    return result
 
 
 @dataclass(frozen=True, eq=False)
@@ -613,7 +564,7 @@ class QuantLayer:
 
 
 @dataclass(frozen=True, eq=False)
-class QuantConvLayer:
+class QuantConvLayer(MapShapes):
     """One integer 2-D convolution: ``acc = conv(W, x) + b`` (+ ``skip_mult * x_skip``), then
     the rescale, range check and ReLU of every layer.
 
@@ -655,25 +606,9 @@ class QuantConvLayer:
         object.__setattr__(self, "skip_mult", _int_scalar(self.name, "skip_mult",
                                                           self.skip_mult))
 
-    @property
-    def in_shape(self) -> tuple[int, ...]:
-        """``(in_channels, h, w)``."""
-        return self.window.in_shape
-
-    @property
-    def out_shape(self) -> tuple[int, ...]:
-        """``(out_channels, oh, ow)``."""
-        return (int(self.weight.shape[0]), *self.window.out_hw)
-
-    @property
-    def in_dim(self) -> int:
-        """Flat input length."""
-        return self.window.in_dim
-
-    @property
-    def out_dim(self) -> int:
-        """Flat output length."""
-        return math.prod(self.out_shape)
+    def out_channels(self) -> int:
+        """Channels of the output map."""
+        return int(self.weight.shape[0])
 
     def fan_in_abs(self) -> IntArray:
         """``sum |W|`` over each output channel's kernel (an upper bound at the borders)."""
@@ -686,7 +621,7 @@ class QuantConvLayer:
 
 
 @dataclass(frozen=True, eq=False)
-class QuantPoolLayer:
+class QuantPoolLayer(MapShapes):
     """One integer pooling.
 
     - ``op="max"``: ``out = max`` over the window (of in-range inputs, so no rescale and no
@@ -727,25 +662,9 @@ class QuantPoolLayer:
         """``"maxpool"`` or ``"avgpool"``."""
         return f"{self.op}pool"
 
-    @property
-    def in_shape(self) -> tuple[int, ...]:
-        """``(channels, h, w)``."""
-        return self.window.in_shape
-
-    @property
-    def out_shape(self) -> tuple[int, ...]:
-        """``(channels, oh, ow)``."""
-        return (self.window.in_shape[0], *self.window.out_hw)
-
-    @property
-    def in_dim(self) -> int:
-        """Flat input length."""
-        return self.window.in_dim
-
-    @property
-    def out_dim(self) -> int:
-        """Flat output length."""
-        return math.prod(self.out_shape)
+    def out_channels(self) -> int:
+        """Channels of the output map."""
+        return self.window.in_shape[0]
 
     def fan_in_abs(self) -> IntArray:
         """``taps * |mult|`` (average pooling)."""

@@ -24,25 +24,16 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import numpy as np
 import onnx
 from google.protobuf.message import DecodeError  # type: ignore[import-untyped,unused-ignore]
 
 from folding.errors import ModelImportError, UnsupportedOperatorError
-from folding.geometry import Window2d
-from folding.ir import ConvLayer, DenseLayer, FloatArray, FloatLayer, FloatModel, PoolLayer
+from folding.ir import FloatModel
+from folding.onnx_fusion import Fuser, LayerBuilder
 from folding.ops import HANDLERS, SUPPORTED_OPS
 from folding.ops.base import (
-    Action,
-    AddBias,
-    ApplyRelu,
-    ChannelAffine,
-    Conv,
-    Dense,
     NodeContext,
     NoOp,
-    Pool,
-    Residual,
     Shape,
     num_elements,
 )
@@ -234,61 +225,6 @@ def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
 
 
 @dataclass
-class _LayerBuilder:
-    """A layer while its bias, batch normalization, residual and ReLU are being fused in.
-
-    ``kind`` is ``"dense"`` (``weight`` ``[out, in]``), ``"conv"`` (``weight``
-    ``[out, in, kh, kw]``), ``"maxpool"`` or ``"avgpool"`` (no weight).
-    """
-
-    name: str
-    kind: str
-    weight: FloatArray
-    bias: FloatArray
-    window: Window2d | None = None
-    relu: bool = False
-    skip_from: int | None = None
-
-    @property
-    def in_dim(self) -> int:
-        return self.window.in_dim if self.window is not None else int(self.weight.shape[1])
-
-    @property
-    def out_dim(self) -> int:
-        if self.kind == "dense":
-            return int(self.weight.shape[0])
-        assert self.window is not None
-        channels = int(self.weight.shape[0]) if self.kind == "conv" else self.window.in_shape[0]
-        return channels * math.prod(self.window.out_hw)
-
-    @property
-    def parameters(self) -> int:
-        return int(self.weight.size + self.bias.size)
-
-    def build(self) -> FloatLayer:
-        """The finished IR layer."""
-        if self.kind == "dense":
-            return DenseLayer(name=self.name, weight=self.weight, bias=self.bias,
-                              relu=self.relu, skip_from=self.skip_from)
-        assert self.window is not None
-        if self.kind == "conv":
-            return ConvLayer(name=self.name, weight=self.weight, bias=self.bias,
-                             window=self.window, relu=self.relu, skip_from=self.skip_from)
-        return PoolLayer(name=self.name, op=self.kind[:3], window=self.window, relu=self.relu)
-
-    def describe(self) -> str:
-        """``dense 784->100``, ``conv 1x28x28->6x28x28 k5x5``, ``maxpool ... k2x2``."""
-        if self.kind == "dense":
-            return f"dense {self.in_dim}->{self.out_dim}"
-        assert self.window is not None
-        c, h, w = self.window.in_shape
-        out_c = int(self.weight.shape[0]) if self.kind == "conv" else c
-        oh, ow = self.window.out_hw
-        kh, kw = self.window.kernel
-        return f"{self.kind} {c}x{h}x{w}->{out_c}x{oh}x{ow} k{kh}x{kw}"
-
-
-@dataclass
 class _Analysis:
     """Everything the passes found; shared by load_onnx and inspect_onnx."""
 
@@ -299,7 +235,7 @@ class _Analysis:
     input_shape: Shape | None = None
     output_name: str | None = None
     nodes: list[NodeInfo] = field(default_factory=list)
-    layers: list[_LayerBuilder] = field(default_factory=list)
+    layers: list[LayerBuilder] = field(default_factory=list)
     problems: list[tuple[int, ModelImportError]] = field(default_factory=list)
 
     def record(self, stage: int, error: ModelImportError) -> None:
@@ -529,135 +465,6 @@ def _check_with_onnx(analysis: _Analysis) -> None:
             f"the ONNX checker rejects the model: {exc}"))
 
 
-class _Fuser:
-    """Applies the handlers' actions to the layer list (the fusion pass)."""
-
-    def __init__(self, analysis: _Analysis) -> None:
-        self.analysis = analysis
-        # tensor -> index of the layer whose output it is, while bias/ReLU may still fuse in
-        self.layer_of: dict[str, int] = {}
-        # layer -> the tensor that holds its final output (a residual may only add that)
-        self.final: dict[int, str | None] = {}
-        # tensors downstream of a node that failed: fusing into them is not judged, so an
-        # inspection lists the root cause rather than its echoes
-        self.unknown: set[str] = set()
-        self.parameters = 0
-        if analysis.input_name is not None:
-            self.final[-1] = analysis.input_name
-
-    def mark_failed(self, node: onnx.NodeProto) -> None:
-        """Records that ``node`` failed, so its outputs have no known layer."""
-        self.unknown.update(name for name in node.output if name)
-
-    def _new_layer(self, ctx: NodeContext, builder: _LayerBuilder, output: str) -> str:
-        layers = self.analysis.layers
-        if max(builder.in_dim, builder.out_dim) > MAX_WIDTH:
-            raise ctx.error(f"layer {builder.in_dim}->{builder.out_dim} is wider than "
-                            f"{MAX_WIDTH}")
-        self.parameters += builder.parameters
-        if self.parameters > MAX_PARAMETERS:
-            raise ctx.error(f"the model exceeds {MAX_PARAMETERS:,} parameters")
-        layers.append(builder)
-        self.layer_of[output] = len(layers) - 1
-        self.final[len(layers) - 1] = output
-        return f"layer {len(layers) - 1}: {builder.describe()}"
-
-    def _fusable(self, ctx: NodeContext, source: int | None, what: str) -> _LayerBuilder:
-        """The layer ``ctx`` may fuse into: the one that produced its input, still open."""
-        layers = self.analysis.layers
-        if source is None or layers[source].relu:
-            raise ctx.error(f"{what} must directly follow a layer (before its ReLU)")
-        return layers[source]
-
-    def apply(self, ctx: NodeContext, action: Action, output: str) -> str:
-        """Applies one action; returns the ``produces`` text; raises naming the node."""
-        layers = self.analysis.layers
-        source = self.layer_of.get(ctx.activation)
-        if isinstance(action, Dense):
-            return self._new_layer(ctx, _LayerBuilder(ctx.name, "dense", action.weight,
-                                                      action.bias), output)
-        if isinstance(action, Conv):
-            return self._new_layer(ctx, _LayerBuilder(ctx.name, "conv", action.weight,
-                                                      action.bias, action.window), output)
-        if isinstance(action, Pool):
-            empty = np.zeros(0)
-            return self._new_layer(ctx, _LayerBuilder(ctx.name, f"{action.op}pool", empty,
-                                                      empty, action.window), output)
-        if ctx.activation in self.unknown or (ctx.other is not None and ctx.other in
-                                              self.unknown):
-            self.unknown.add(output)
-            return ""
-        if isinstance(action, AddBias):
-            layer = self._fusable(ctx, source, "adding a constant")
-            if layer.kind != "dense" or layer.skip_from is not None:
-                raise ctx.error("adding a constant must directly follow a Gemm or MatMul "
-                                "(it becomes that layer's bias)")
-            try:
-                layer.bias = layer.bias + np.broadcast_to(action.bias, layer.bias.shape)
-            except ValueError as exc:
-                raise ctx.error(f"the addend of shape {action.bias.shape} does not match the "
-                                f"{layer.bias.shape[0]} outputs of {layer.name!r}") from exc
-            return self._fused(source, output, f"bias of layer {source}")
-        if isinstance(action, ChannelAffine):
-            layer = self._fusable(ctx, source, "a BatchNormalization")
-            if layer.kind not in ("dense", "conv") or layer.skip_from is not None:
-                raise ctx.error("a BatchNormalization must directly follow a Conv, Gemm or "
-                                "MatMul (it is folded into that layer)")
-            if action.scale.size != layer.bias.size:
-                raise ctx.error(f"{action.scale.size} channels of parameters for the "
-                                f"{layer.bias.size} outputs of {layer.name!r}")
-            shape = (-1,) + (1,) * (layer.weight.ndim - 1)
-            layer.weight = layer.weight * action.scale.reshape(shape)
-            layer.bias = layer.bias * action.scale + action.shift
-            return self._fused(source, output, f"batch normalization of layer {source}")
-        if isinstance(action, Residual):
-            layer = self._fusable(ctx, source, "a residual Add")
-            assert source is not None
-            if layer.kind != "conv" or layer.skip_from is not None:
-                raise ctx.error("a residual Add must directly follow a Conv (+ "
-                                "BatchNormalization), before its ReLU")
-            origin = self.layer_of.get(action.source, -1 if action.source ==
-                                       self.analysis.input_name else None)
-            if origin is None or self.final.get(origin) != action.source:
-                raise ctx.error(f"the residual adds {action.source!r}, which is not the "
-                                f"final output of a layer (or the model input)")
-            layer.skip_from = origin + 1
-            return self._fused(source, output, f"residual of layer {source} from the input "
-                                               f"of layer {origin + 1}")
-        if isinstance(action, ApplyRelu):
-            if source is not None and layers[source].kind == "maxpool":
-                return self._relu_before_max(ctx, source, output)
-            if source is None or layers[source].relu or layers[source].kind == "maxpool":
-                raise ctx.error("must directly follow a Gemm, MatMul, Conv or AveragePool "
-                                "(+ Add); a standalone Relu is not supported")
-            layers[source].relu = True
-            return self._fused(source, output, f"ReLU of layer {source}")
-        if source is not None:
-            return self._fused(source, output, "")
-        return ""
-
-    def _fused(self, source: int | None, output: str, produces: str) -> str:
-        """Records that ``output`` is now the final output of layer ``source``."""
-        if source is not None:
-            if self.final.get(source) is not None:
-                self.final[source] = output
-            self.layer_of[output] = source
-        return produces
-
-    def _relu_before_max(self, ctx: NodeContext, pool: int, output: str) -> str:
-        """``relu(max(x)) = max(relu(x))``: the ReLU moves onto the layer before the pool."""
-        layers = self.analysis.layers
-        before = pool - 1
-        if before < 0 or layers[before].kind == "maxpool":
-            raise ctx.error("a Relu after a MaxPool needs a Conv, Gemm or MatMul before the "
-                            "pool to carry it")
-        if not layers[before].relu:
-            layers[before].relu = True
-            # The layer's output changed, so no tensor of the graph holds it any more.
-            self.final[before] = None
-        return self._fused(pool, output, f"ReLU of layer {before} (moved before the MaxPool)")
-
-
 def _walk_nodes(analysis: _Analysis, constants: ConstantTable, consumed: set[int],
                 order: list[int]) -> None:
     """Runs every node's handler in ``order`` and fuses the results into layers."""
@@ -665,7 +472,8 @@ def _walk_nodes(analysis: _Analysis, constants: ConstantTable, consumed: set[int
     shapes: dict[str, Shape | None] = {}
     if analysis.input_name is not None:
         shapes[analysis.input_name] = analysis.input_shape
-    fuser = _Fuser(analysis)
+    fuser = Fuser(analysis.layers, analysis.input_name, max_width=MAX_WIDTH,
+                  max_parameters=MAX_PARAMETERS)
     # The chain's latest tensor, and the one before the current node (an Add's main operand).
     current: str | None = analysis.input_name
     previous: str | None = current

@@ -21,7 +21,8 @@ import numpy as np
 import numpy.typing as npt
 
 from folding.errors import InputError, RangeError
-from folding.ir import IntArray, QuantizedModel, QuantPoolLayer, pool2d
+from folding.geometry import pool2d
+from folding.ir import IntArray, QuantizedModel, QuantPoolLayer
 
 __all__ = ["forward_int", "preactivations_int", "predict_int"]
 

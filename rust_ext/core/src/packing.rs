@@ -166,12 +166,8 @@ pub fn pack_acc<F: PrimeField>(
 // A map layer's lanes run over output *channels* at one output position: group `(p, cg)`
 // holds channels `cg * lanes + t` at position `p` (output index `c * positions + p`). Every
 // position uses the same packed kernel, so one packed weight serves `lanes` channels at every
-// position. The soundness argument above applies unchanged, lane by lane.
-
-/// The lane layout of a map layer: `n_out` of the layout counts output channels.
-pub fn map_layout(bound: u128, settings: &Settings, channels: usize) -> Result<LaneLayout> {
-  LaneLayout::for_bound(bound, settings, channels)
-}
+// position. The soundness argument above applies unchanged, lane by lane. A map layer's
+// `LaneLayout::n_out` counts output channels.
 
 /// The layout private-weight mode uses for a convolution: from declared bounds only.
 pub fn declared_conv_layout(settings: &Settings, layer: &ConvLayer) -> Result<LaneLayout> {

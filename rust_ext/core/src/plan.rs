@@ -15,8 +15,8 @@ use crate::error::{FoldError, Result};
 use crate::hash;
 use crate::model::{ConvLayer, DenseLayer, Layer, Network, PoolOp, WeightMode, Window};
 use crate::packing::{
-  declared_conv_layout, field_i64, map_layout, pack_bias, pack_conv_bias, pack_conv_weights,
-  pack_weights, LaneLayout,
+  declared_conv_layout, field_i64, pack_bias, pack_conv_bias, pack_conv_weights, pack_weights,
+  LaneLayout,
 };
 
 /// Default budget of packed weight constants (matrix nonzeros) per public-model segment.
@@ -403,7 +403,7 @@ fn dense_layout(net: &Network, layers: &[&DenseLayer]) -> Result<LaneLayout> {
 fn conv_layout(net: &Network, layers: &[&Layer], c: &ConvLayer) -> Result<LaneLayout> {
   let st = &net.settings;
   match net.mode {
-    WeightMode::Public => map_layout(
+    WeightMode::Public => LaneLayout::for_bound(
       layers.iter().map(|l| l.acc_bound(st)).max().unwrap_or(0),
       st,
       c.c_out,
@@ -445,7 +445,7 @@ fn slot_shape(net: &Network, layers: &[&Layer], step_first: usize) -> Result<Slo
         SlotKind::MaxPool { window: p.window },
       ),
       PoolOp::Avg { mult, bias } => (
-        map_layout(bound(), st, p.window.channels)?,
+        LaneLayout::for_bound(bound(), st, p.window.channels)?,
         SlotKind::AvgPool {
           window: p.window,
           mult,

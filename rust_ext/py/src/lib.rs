@@ -268,19 +268,13 @@ impl NativeModel {
           .slots
           .iter()
           .map(|t| {
-            let kind = match t.kind {
-              folding_core::circuit::SlotKind::Dense => "dense",
-              folding_core::circuit::SlotKind::Conv { .. } => "conv",
-              folding_core::circuit::SlotKind::MaxPool { .. } => "maxpool",
-              folding_core::circuit::SlotKind::AvgPool { .. } => "avgpool",
-            };
             (
               t.n_in,
               t.n_out,
               t.relu,
               t.layout.lane_bits,
               t.layout.lanes,
-              kind,
+              t.kind.name(),
             )
           })
           .collect();

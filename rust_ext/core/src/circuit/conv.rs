@@ -164,16 +164,7 @@ pub fn synthesize_slot<F: PrimeField, CS: ConstraintSystem<F>>(
     }
   }
   debug_assert_eq!(slot.n_out, geom.c_out * positions);
-  let out = rescale::synthesize(
-    cs,
-    st,
-    layout.lane_bits,
-    slot.n_out,
-    slot.relu,
-    groups,
-    w.map(|w| w.digits.as_slice()),
-    w.map(|w| w.out.as_slice()),
-  )?;
+  let out = rescale::synthesize(cs, st, slot, groups, w)?;
   Ok((out, h_model))
 }
 

@@ -1,6 +1,10 @@
 //! Small R1CS gadgets shared by the step circuit: advice allocation, booleanity, selectors.
 use ff::PrimeField;
-use nova_snark::frontend::{num::AllocatedNum, ConstraintSystem, SynthesisError, Variable};
+use nova_snark::frontend::{
+  num::AllocatedNum, ConstraintSystem, LinearCombination, SynthesisError, Variable,
+};
+
+use crate::packing::pow2;
 
 /// Allocates an advice variable with an optional value (absent while shaping the circuit).
 pub fn alloc<F: PrimeField, CS: ConstraintSystem<F>>(
@@ -87,6 +91,33 @@ pub fn selector<F: PrimeField, CS: ConstraintSystem<F>>(
     },
     |lc| lc + CS::one(),
     |lc| lc + i.get_variable() - (F::from(first_step), CS::one()),
+  );
+  Ok(bits)
+}
+
+/// Range check by decomposition: allocates `n` bits `{label} bit b` (advice `values`) and
+/// enforces `sum_b bit_b 2^b = target` (`{label} range`), so `target` lies in `[0, 2^n)`
+/// whenever `2^n` is far below the field size.
+pub fn decompose<F: PrimeField, CS: ConstraintSystem<F>>(
+  cs: &mut CS,
+  label: &str,
+  n: usize,
+  values: Option<&[F]>,
+  target: LinearCombination<F>,
+) -> Result<Vec<Variable>, SynthesisError> {
+  let bits = (0..n)
+    .map(|b| alloc_bit(cs, move || format!("{label} bit {b}"), values.map(|v| v[b])))
+    .collect::<Result<Vec<_>, _>>()?;
+  cs.enforce(
+    || format!("{label} range"),
+    |lc| {
+      bits
+        .iter()
+        .enumerate()
+        .fold(lc, |lc, (b, v)| lc + (pow2::<F>(b as u32), *v))
+    },
+    |lc| lc + CS::one(),
+    |_| target,
   );
   Ok(bits)
 }

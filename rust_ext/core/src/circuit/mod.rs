@@ -17,7 +17,8 @@ use std::sync::Arc;
 use ff::PrimeField;
 use nova_snark::{
   frontend::{
-    gadgets::poseidon::Elt, num::AllocatedNum, num::Num, Boolean, ConstraintSystem, SynthesisError,
+    gadgets::poseidon::Elt, num::AllocatedNum, num::Num, Boolean, ConstraintSystem,
+    LinearCombination, SynthesisError,
   },
   traits::circuit::StepCircuit,
 };
@@ -65,6 +66,18 @@ pub enum SlotKind {
     /// Bias (with the rounding offset).
     bias: i64,
   },
+}
+
+impl SlotKind {
+  /// Short name of the kind, as `Layer::kind` names it.
+  pub fn name(&self) -> &'static str {
+    match self {
+      SlotKind::Dense => "dense",
+      SlotKind::Conv { .. } => "conv",
+      SlotKind::MaxPool { .. } => "maxpool",
+      SlotKind::AvgPool { .. } => "avgpool",
+    }
+  }
 }
 
 /// Shape of one layer slot of a step (the same for every step of a segment).
@@ -305,26 +318,13 @@ fn alloc_ranged_input<F: PrimeField, CS: ConstraintSystem<F>>(
     .map(|i| {
       let i = item * n + i;
       let x = gadgets::alloc_num(cs, || format!("x{i}"), w.map(|w| w.input[i]))?;
-      let bits = (0..a)
-        .map(|b| {
-          gadgets::alloc_bit(
-            cs,
-            move || format!("x{i} bit {b}"),
-            w.map(|w| w.input_bits[i * a + b]),
-          )
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-      cs.enforce(
-        || format!("x{i} range"),
-        |lc| {
-          bits
-            .iter()
-            .enumerate()
-            .fold(lc, |lc, (b, v)| lc + (pow2::<F>(b as u32), *v))
-        },
-        |lc| lc + CS::one(),
-        |lc| lc + x.get_variable() + (half, CS::one()),
-      );
+      gadgets::decompose(
+        cs,
+        &format!("x{i}"),
+        a,
+        w.map(|w| &w.input_bits[i * a..(i + 1) * a]),
+        LinearCombination::zero() + x.get_variable() + (half, CS::one()),
+      )?;
       Ok(x)
     })
     .collect()

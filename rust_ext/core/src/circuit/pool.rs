@@ -72,26 +72,7 @@ pub fn synthesize_max<F: PrimeField, CS: ConstraintSystem<F>>(
           .get_value()
           .zip(x[i].get_value())
           .map(|(o, x)| low_bits(o - x, a));
-        let bits = (0..a)
-          .map(|b| {
-            gadgets::alloc_bit(
-              &mut cs,
-              move || format!("t{t} bit {b}"),
-              value.as_ref().map(|v| v[b]),
-            )
-          })
-          .collect::<Result<Vec<_>, _>>()?;
-        cs.enforce(
-          || format!("o - x{t} is {a} bits"),
-          |lc| {
-            bits
-              .iter()
-              .enumerate()
-              .fold(lc, |lc, (b, v)| lc + (pow2::<F>(b as u32), *v))
-          },
-          |lc| lc + CS::one(),
-          |_| diff(i),
-        );
+        gadgets::decompose(&mut cs, &format!("t{t}"), a, value.as_deref(), diff(i))?;
       }
       // prod_t (o - x_t) = 0.
       let value = |i: usize| o.get_value().zip(x[i].get_value()).map(|(o, x)| o - x);
@@ -167,14 +148,5 @@ pub fn synthesize_avg<F: PrimeField, CS: ConstraintSystem<F>>(
       });
     }
   }
-  rescale::synthesize(
-    cs,
-    st,
-    layout.lane_bits,
-    slot.n_out,
-    slot.relu,
-    groups,
-    w.map(|w| w.digits.as_slice()),
-    w.map(|w| w.out.as_slice()),
-  )
+  rescale::synthesize(cs, st, slot, groups, w)
 }

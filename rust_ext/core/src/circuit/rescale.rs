@@ -7,7 +7,7 @@ use nova_snark::frontend::{
   num::AllocatedNum, ConstraintSystem, LinearCombination, SynthesisError, Variable,
 };
 
-use super::gadgets;
+use super::{gadgets, SlotShape, SlotWitness};
 use crate::model::Settings;
 use crate::packing::pow2;
 
@@ -20,20 +20,19 @@ pub struct Group<F: PrimeField> {
   pub outputs: Vec<usize>,
 }
 
-/// Decomposes every group's lanes and returns the `n_out` outputs (after ReLU when `relu`).
-///
-/// `digits[j * (s + a) + b]` and `out[j]` are the advice of output `j` (absent while shaping).
-#[allow(clippy::too_many_arguments)]
+/// Decomposes every group's lanes of `slot` and returns its `n_out` outputs (after ReLU when
+/// the slot has it). The advice is the slot witness's `digits[j * (s + a) + b]` and `out[j]`
+/// (absent while shaping).
 pub fn synthesize<F: PrimeField, CS: ConstraintSystem<F>>(
   cs: &mut CS,
   st: Settings,
-  lane_bits: u32,
-  n_out: usize,
-  relu: bool,
+  slot: &SlotShape,
   groups: Vec<Group<F>>,
-  digits_advice: Option<&[F]>,
-  out_advice: Option<&[F]>,
+  w: Option<&SlotWitness<F>>,
 ) -> Result<Vec<AllocatedNum<F>>, SynthesisError> {
+  let (lane_bits, n_out, relu) = (slot.layout.lane_bits, slot.n_out, slot.relu);
+  let digits_advice = w.map(|w| w.digits.as_slice());
+  let out_advice = w.map(|w| w.out.as_slice());
   let q = st.lane_digits();
   let s = st.shift as usize;
   let a = st.act_bits as usize;
