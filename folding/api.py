@@ -110,7 +110,7 @@ class VerifierKey:
         return artefacts.pack(Kind.VERIFIER_KEY, header, {"key": self.data})
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> VerifierKey:
+    def from_bytes(cls, data: bytes | memoryview) -> VerifierKey:
         """Parses a verifier-key artefact.
 
         Raises:
@@ -119,7 +119,7 @@ class VerifierKey:
         header, sections = artefacts.unpack(data, Kind.VERIFIER_KEY)
         key = artefacts.require(sections, "key", "verifier key")
         try:
-            vk = cls._from_native(key, float(header["input_scale"]),
+            vk = cls._from_native(bytes(key), float(header["input_scale"]),
                                   float(header["output_scale"]))
             stated = bytes.fromhex(header["commitment"])
         except (KeyError, TypeError, ValueError) as exc:
@@ -213,7 +213,7 @@ class CompiledModel:
                 raise ArtefactError(
                     f"compiled model: weights section has {len(weights)} bytes, expected {need}"
                 )
-            flat = np.frombuffer(weights, dtype="<i8")
+            flat = np.frombuffer(weights, dtype="<i8").copy()  # not a view into ``data``
             arrays, pos = [], 0
             for weight_shape, bias_shape in shapes:
                 w = flat[pos:pos + math.prod(weight_shape)].reshape(weight_shape)
@@ -226,7 +226,7 @@ class CompiledModel:
             stated = bytes.fromhex(header["commitment"])
         except (KeyError, TypeError, ValueError) as exc:
             raise ArtefactError(f"compiled model: bad header field {exc}") from exc
-        salts_raw = sections.get("salts", b"")
+        salts_raw = bytes(sections.get("salts", b""))
         salts = tuple(salts_raw[i:i + 32] for i in range(0, len(salts_raw), 32))
         vk = VerifierKey.from_bytes(artefacts.require(sections, "verifier_key", "compiled model"))
         if vk.commitment != stated:
@@ -288,7 +288,8 @@ class Proof:
             stats = dict(header.get("stats") or {})
         except (KeyError, TypeError, ValueError) as exc:
             raise ArtefactError(f"proof: bad header field {exc}") from exc
-        return cls._from_native(artefacts.require(sections, "proof", "proof"), scale, stats)
+        return cls._from_native(bytes(artefacts.require(sections, "proof", "proof")), scale,
+                                stats)
 
 
 @dataclass(frozen=True)

@@ -63,24 +63,28 @@ def pack(kind: Kind, header: Mapping[str, Any], sections: Mapping[str, bytes]) -
 
 
 class _Reader:
-    """Reads a memoryview without copying it; `take` copies out only what it returns (keys
-    of deep models are tens of MB, and every copy shows in the prover's peak memory)."""
+    """Reads a memoryview without copying it (verifier keys of deep models are hundreds of
+    MB, nested in the compiled model, and every copy shows in the prover's peak memory)."""
 
     def __init__(self, data: memoryview, what: str) -> None:
         self.data, self.pos, self.what = data, 0, what
 
-    def take(self, n: int) -> bytes:
+    def view(self, n: int) -> memoryview:
         if n < 0 or self.pos + n > len(self.data):
             raise ArtefactError(f"{self.what} is truncated")
-        out = bytes(self.data[self.pos:self.pos + n])
+        out = self.data[self.pos:self.pos + n]
         self.pos += n
         return out
+
+    def take(self, n: int) -> bytes:
+        return bytes(self.view(n))
 
     def unpack(self, fmt: str) -> tuple[int, ...]:
         return struct.unpack(fmt, self.take(struct.calcsize(fmt)))
 
 
-def unpack(data: bytes, expected: Kind) -> tuple[dict[str, Any], dict[str, bytes]]:
+def unpack(data: bytes | memoryview, expected: Kind
+           ) -> tuple[dict[str, Any], dict[str, memoryview]]:
     """Parses and checks an artefact.
 
     Args:
@@ -88,7 +92,8 @@ def unpack(data: bytes, expected: Kind) -> tuple[dict[str, Any], dict[str, bytes
         expected: The kind the caller needs.
 
     Returns:
-        ``(header, sections)``.
+        ``(header, sections)``. The sections are views into ``data``, not copies: a caller
+        copies (``bytes(...)``) what it keeps, so that it does not keep ``data`` alive.
 
     Raises:
         ArtefactError: If the bytes are not an artefact, are corrupt or truncated, or are of
@@ -123,18 +128,18 @@ def unpack(data: bytes, expected: Kind) -> tuple[dict[str, Any], dict[str, bytes
     if not isinstance(header, dict):
         raise ArtefactError(f"{what}: header is not an object")
     (count,) = reader.unpack("<I")
-    sections: dict[str, bytes] = {}
+    sections: dict[str, memoryview] = {}
     for _ in range(count):
         (name_len,) = reader.unpack("<H")
         name = reader.take(name_len).decode("utf-8", errors="replace")
         (size,) = reader.unpack("<Q")
-        sections[name] = reader.take(size)
+        sections[name] = reader.view(size)
     if reader.pos != len(reader.data):
         raise ArtefactError(f"{what}: trailing bytes")
     return header, sections
 
 
-def require(sections: Mapping[str, bytes], name: str, what: str) -> bytes:
+def require(sections: Mapping[str, memoryview], name: str, what: str) -> memoryview:
     """Returns a section or raises :class:`ArtefactError` naming it."""
     if name not in sections:
         raise ArtefactError(f"{what} has no {name!r} section")

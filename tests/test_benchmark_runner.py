@@ -8,6 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+
+from folding.onnx_import import load_onnx
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -26,3 +30,17 @@ def test_run_py_records_a_small_case(tmp_path: Path) -> None:
     assert r["prove_s"] > 0 and r["verify_ms"] > 0 and r["verify_warm_ms"] > 0
     assert r["segment_stats"] and all(s["steps"] >= 1 for s in r["segment_stats"])
     assert "| w16-d4 | public |" in md.read_text()
+
+
+def test_cnn_models_script_writes_a_network_its_data_and_an_input(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "cnn_models.py"), str(tmp_path),
+         "--only", "zator-512"], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        check=False)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    model = load_onnx((tmp_path / "zator-512.onnx").read_bytes())
+    assert len(model.layers) == 512
+    calibration = np.load(tmp_path / "zator-512.calibration.npy")
+    x = np.load(tmp_path / "zator-512.input.npy")
+    assert calibration.shape == (64, model.input_dim) and x.shape == (model.input_dim,)
+    assert model.forward(x[None]).shape == (1, 10)
