@@ -25,15 +25,15 @@ import numpy.typing as npt
 from folding import artefacts
 from folding.artefacts import Kind
 from folding.errors import ArtefactError, InputError, ProvingError, VerificationError
-from folding.ir import (
-    FloatModel,
+from folding.ir import FloatModel
+from folding.onnx_import import load_onnx
+from folding.quant_ir import (
     QuantAnyLayer,
     QuantizedModel,
     QuantPoolLayer,
     layer_array_shapes,
     layer_arrays,
 )
-from folding.onnx_import import load_onnx
 from folding.quantize import quantize
 from folding.reference import predict_int
 

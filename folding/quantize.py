@@ -40,11 +40,8 @@ import numpy as np
 import numpy.typing as npt
 
 from folding.errors import InputError, QuantizationError, RangeError
-from folding.ir import (
-    ConvLayer,
-    FloatArray,
-    FloatModel,
-    PoolLayer,
+from folding.ir import ConvLayer, FloatArray, FloatModel, PoolLayer
+from folding.quant_ir import (
     QuantAnyLayer,
     QuantConvLayer,
     QuantizedModel,

@@ -9,7 +9,7 @@ For every layer (docs/ARCHITECTURE.md, "Arithmetic"), exactly and in int64::
 
 and for a max pooling ``out = y = max(window)``, with no rescale (its inputs are in range).
 
-int64 is exact here because :class:`folding.ir.QuantizedModel` refuses any layer whose
+int64 is exact here because :class:`folding.quant_ir.QuantizedModel` refuses any layer whose
 worst-case ``|acc|`` (``(sum |W| + |m|) * 2^(a-1) + |b|``) reaches 2^62.
 """
 
@@ -22,7 +22,8 @@ import numpy.typing as npt
 
 from folding.errors import InputError, RangeError
 from folding.geometry import pool2d
-from folding.ir import IntArray, QuantizedModel, QuantPoolLayer
+from folding.ir import IntArray
+from folding.quant_ir import QuantizedModel, QuantPoolLayer
 
 __all__ = ["forward_int", "preactivations_int", "predict_int"]
 

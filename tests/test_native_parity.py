@@ -10,7 +10,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from folding.api import _native_model
-from folding.ir import QuantizedModel, QuantLayer, QuantSettings
+from folding.quant_ir import QuantizedModel, QuantLayer, QuantSettings
 from folding.reference import forward_int
 
 

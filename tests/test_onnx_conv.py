@@ -13,8 +13,14 @@ from onnx import TensorProto, helper, numpy_helper
 
 from folding.errors import ModelImportError, QuantizationError, UnsupportedOperatorError
 from folding.geometry import Window2d
-from folding.ir import QuantConvLayer, QuantizedModel, QuantPoolLayer, QuantSettings, layer_arrays
 from folding.onnx_import import inspect_onnx, load_onnx
+from folding.quant_ir import (
+    QuantConvLayer,
+    QuantizedModel,
+    QuantPoolLayer,
+    QuantSettings,
+    layer_arrays,
+)
 from folding.quantize import quantize
 from folding.reference import forward_int, predict_int
 from folding.testing.cnn import CnnBuilder, iris_resnet_onnx, lenet5_onnx, zator_onnx

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from folding.errors import ArtefactError, InputError, QuantizationError
-from folding.ir import DenseLayer, FloatModel, QuantizedModel, QuantSettings
+from folding.ir import DenseLayer, FloatModel
 from folding.onnx_import import load_onnx
+from folding.quant_ir import QuantizedModel, QuantSettings
 from folding.quantize import (
     DEFAULT_CALIBRATION_SAMPLES,
     QuantReport,

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from folding.errors import InputError, QuantizationError, RangeError
-from folding.ir import QuantizedModel, QuantLayer, QuantSettings
+from folding.quant_ir import QuantizedModel, QuantLayer, QuantSettings
 from folding.reference import forward_int, preactivations_int, predict_int
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from folding import api
 from folding.api import Proof
-from folding.ir import QuantizedModel
+from folding.quant_ir import QuantizedModel
 
 
 @dataclass(frozen=True)

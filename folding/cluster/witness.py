@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from folding.ir import IntArray, QuantizedModel, QuantLayer
+from folding.ir import IntArray
+from folding.quant_ir import QuantizedModel, QuantLayer
 from folding.reference import forward_int
 
 Segments = Sequence[tuple[int, int, int]]

@@ -15,8 +15,8 @@ from typing import Any, Generic, TypeVar
 
 from folding import api
 from folding.api import CompiledModel
-from folding.ir import QuantizedModel
 from folding.onnx_import import load_onnx
+from folding.quant_ir import QuantizedModel
 from folding.quantize import quantize
 from folding.service.config import ServiceConfig
 from folding.service.store import ArtefactStore, JobStore, Options
