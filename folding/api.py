@@ -213,7 +213,7 @@ class CompiledModel:
                 raise ArtefactError(
                     f"compiled model: weights section has {len(weights)} bytes, expected {need}"
                 )
-            flat = np.frombuffer(weights, dtype="<i8").copy()  # not a view into ``data``
+            flat = np.frombuffer(weights, dtype="<i8")  # the layers copy what they keep
             arrays, pos = [], 0
             for weight_shape, bias_shape in shapes:
                 w = flat[pos:pos + math.prod(weight_shape)].reshape(weight_shape)
