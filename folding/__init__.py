@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "compile", "prove", "prove_batch", "verify"]
+__all__ = ["Srs", "__version__", "compile", "prove", "prove_batch", "verify"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from folding.api import compile, prove, prove_batch, verify
+    from folding.srs import Srs
 
 
 def __getattr__(name: str) -> Any:
@@ -22,4 +23,8 @@ def __getattr__(name: str) -> Any:
         from folding import api
 
         return getattr(api, name)
+    if name == "Srs":
+        from folding.srs import Srs
+
+        return Srs
     raise AttributeError(f"module 'folding' has no attribute {name!r}")

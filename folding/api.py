@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import logging
 import math
 import os
 import secrets
@@ -24,7 +25,14 @@ import numpy.typing as npt
 
 from folding import artefacts
 from folding.artefacts import Kind
-from folding.errors import ArtefactError, InputError, ProvingError, VerificationError
+from folding.errors import (
+    ArtefactError,
+    InputError,
+    ModelMismatchError,
+    ProvingError,
+    SrsError,
+    VerificationError,
+)
 from folding.ir import FloatModel
 from folding.onnx_import import load_onnx
 from folding.quant_ir import (
@@ -36,13 +44,24 @@ from folding.quant_ir import (
 )
 from folding.quantize import quantize
 from folding.reference import predict_int
+from folding.srs import Srs, SrsStore
 
 __all__ = [
-    "CompiledModel", "ProgressInfo", "Proof", "Verified", "VerifierKey",
-    "batch_verifier_key", "compile", "default_cache_dir", "prove", "prove_batch", "verify",
+    "DEFAULT_ENGINE", "ENGINES", "CompiledModel", "ProgressInfo", "Proof", "Verified",
+    "VerifierKey", "batch_verifier_key", "compile", "default_cache_dir", "prove",
+    "prove_batch", "srs_log_size", "verify",
 ]
 
 Segments = tuple[tuple[int, int, int], ...]
+
+#: The engine profiles: ``pasta`` (transparent: no setup, keys and verification grow with
+#: the model) and ``bn254`` (succinct: a universal SRS, keys of kilobytes, verification in
+#: milliseconds).
+ENGINES = ("pasta", "bn254")
+#: The profile :func:`compile` uses when the caller does not choose.
+DEFAULT_ENGINE = "pasta"
+
+log = logging.getLogger(__name__)
 
 
 def _native() -> Any:
@@ -76,18 +95,38 @@ class VerifierKey:
         commitment: The model commitment (32 bytes) the key stands for.
         input_scale: ``round(x * input_scale)`` is the integer input (informational).
         output_scale: ``y / output_scale`` are the logits (informational).
+        engine: The engine profile (``pasta`` or ``bn254``).
+        srs_id: The SRS the key pins (:attr:`folding.srs.Srs.id`); ``None`` for ``pasta``.
     """
 
     data: bytes
     commitment: bytes
     input_scale: float
     output_scale: float
+    engine: str = DEFAULT_ENGINE
+    srs_id: bytes | None = None
 
     @functools.cached_property
     def _prepared(self) -> Any:
-        """The native verifier with the segment keys decoded, made on first use and kept: a
-        key object verifies its second and later proofs without decoding again."""
-        return _native().PreparedVerifier(self.data)
+        """The native verifier with the segment keys rebuilt, made on first use and kept: a
+        key object verifies its second and later proofs without rebuilding them."""
+        return self.prepare()
+
+    def prepare(self, *, cache_dir: str | os.PathLike[str] | None = None,
+                srs: Srs | bytes | None = None) -> Any:
+        """A native verifier for this key, with its segment keys rebuilt from the machine's
+        derived parts (kept under ``cache_dir``, default :func:`default_cache_dir`).
+
+        Args:
+            cache_dir: Where the shared key parts and generator tables are cached.
+            srs: The SRS (or its id) the verifier trusts: a key that pins another fails.
+
+        Raises:
+            ModelMismatchError: If the key pins another SRS than ``srs``.
+            ArtefactError: If the key is corrupt or was made by an incompatible version.
+        """
+        expected = srs.id if isinstance(srs, Srs) else srs
+        return _native().PreparedVerifier(self.data, _cache(cache_dir), expected)
 
     def __getstate__(self) -> dict[str, Any]:
         # The prepared verifier is native and rebuilt on demand; it is not pickled.
@@ -100,8 +139,11 @@ class VerifierKey:
     @classmethod
     def _from_native(cls, data: bytes, input_scale: float, output_scale: float) -> VerifierKey:
         info = _native().verifier_key_info(data)
+        srs_id = info["srs_id"]
         return cls(data=data, commitment=bytes(info["model_commitment"]),
-                   input_scale=input_scale, output_scale=output_scale)
+                   input_scale=input_scale, output_scale=output_scale,
+                   engine=str(info["engine"]),
+                   srs_id=None if srs_id is None else bytes(srs_id))
 
     def to_bytes(self) -> bytes:
         """Serializes the key as a versioned artefact."""
@@ -154,29 +196,61 @@ class CompiledModel:
         """The model commitment: SHA-256 over the verifier key bundle."""
         return self.verifier_key.commitment
 
+    @property
+    def engine(self) -> str:
+        """The engine profile the keys were made with."""
+        return self.verifier_key.engine
+
     def native(self) -> Any:
         """The native model (built once per object)."""
         cached = self.__dict__.get("_native_model")
         if cached is None:
             cached = _native_model(self.quantized, self.private_weights, self.salts,
-                                   segments=self.segments)
+                                   segments=self.segments, engine=self.engine)
             object.__setattr__(self, "_native_model", cached)
         return cached
 
-    def rederive_verifier_key(self, cache_dir: str | os.PathLike[str] | None = None
-                              ) -> VerifierKey:
-        """Derives the verifier key again from the weights (setup is deterministic).
+    def srs_path(self, srs: Srs | None = None,
+                 cache_dir: str | os.PathLike[str] | None = None) -> str | None:
+        """The SRS file the prover sets up with: ``srs`` (which must be the one the key
+        pins), else the one this machine knows by the pinned id, else ``None`` (fine while
+        the parameters are cached).
+
+        Raises:
+            ModelMismatchError: If ``srs`` is not the SRS the key pins.
+        """
+        pinned = self.verifier_key.srs_id
+        if pinned is None:
+            return None
+        if srs is not None:
+            if srs.id != pinned:
+                raise ModelMismatchError(
+                    f"the SRS {srs.path} (id {srs.short_id}) is not the one this model's "
+                    f"keys pin (id {pinned.hex()[:12]})")
+            return srs.path
+        found = SrsStore(_cache(cache_dir)).find(pinned)
+        return None if found is None else found.path
+
+    def rederive_verifier_key(self, cache_dir: str | os.PathLike[str] | None = None,
+                              srs: Srs | None = None) -> VerifierKey:
+        """Derives the verifier key again from the weights (setup is deterministic, given
+        the SRS for the ``bn254`` engine).
 
         Use it to check that a model file's embedded key, or a published key, really belongs
         to these weights: compare the result's ``commitment``.
         """
-        return VerifierKey._from_native(self.native().setup(_cache(cache_dir)),
-                                        self.quantized.input_scale,
-                                        self.quantized.output_scale)
+        return VerifierKey._from_native(
+            self.native().setup(_cache(cache_dir), self.srs_path(srs, cache_dir)),
+            self.quantized.input_scale, self.quantized.output_scale)
 
     def plan(self) -> list[dict[str, Any]]:
-        """The segment plan with shapes, lane layouts and constraint estimates."""
-        return list(self.native().plan())
+        """The segment plan with shapes, lane layouts and constraint estimates (and, for the
+        ``bn254`` engine, the SRS size each segment needs)."""
+        cached = self.__dict__.get("_plan_rows")
+        if cached is None:
+            cached = list(self.native().plan())
+            object.__setattr__(self, "_plan_rows", cached)
+        return [dict(row) for row in cached]
 
     def to_bytes(self) -> bytes:
         """Serializes the compiled model (weights included) as a versioned artefact."""
@@ -342,17 +416,23 @@ def _native_layer(layer: QuantAnyLayer) -> tuple[Any, ...]:
             geometry, c_out, skip, pool)
 
 
+def _check_engine(engine: str) -> str:
+    if engine not in ENGINES:
+        raise InputError(f"unknown engine {engine!r}: expected one of {', '.join(ENGINES)}")
+    return engine
+
+
 def _native_model(quantized: QuantizedModel, private: bool, salts: Sequence[bytes], *,
                   segments: Segments | None = None, layers_per_step: int | None = None,
                   max_segment_nnz: int | None = None,
-                  max_segment_steps: int | None = None) -> Any:
+                  max_segment_steps: int | None = None, engine: str = DEFAULT_ENGINE) -> Any:
     layers = [_native_layer(layer) for layer in quantized.layers]
     st = quantized.settings
     return _native().NativeModel(
         st.act_bits, st.weight_bits, st.shift, layers, private, list(salts),
         segments=[tuple(s) for s in segments] if segments is not None else None,
         layers_per_step=layers_per_step, max_segment_nnz=max_segment_nnz,
-        max_segment_steps=max_segment_steps,
+        max_segment_steps=max_segment_steps, engine=_check_engine(engine),
     )
 
 
@@ -386,19 +466,22 @@ def plan(
     max_segment_nnz: int | None = None,
     max_segment_steps: int | None = None,
     base_dir: str | os.PathLike[str] | None = None,
+    engine: str = DEFAULT_ENGINE,
 ) -> list[dict[str, Any]]:
     """The segment plan :func:`compile` would make, without setting up any keys.
 
     Takes the arguments of :func:`compile`. Each segment is a dict with ``first_layer``,
     ``first_step``, ``num_steps``, ``layers_per_step``, ``slots`` (per layer of a step:
     ``(n_in, n_out, relu, lane_bits, lanes, kind)``) and ``estimated_constraints`` per step.
+    With ``engine="bn254"`` each segment also states ``srs_log_size``: ``log2`` of the SRS
+    powers its keys need (exact; the model needs the largest).
     """
     quantized, _ = _quantized(model, "plan", calibration, act_bits, weight_bits, shift,
                               base_dir)
     salts = tuple(bytes(32) for _ in quantized.layers) if private_weights else ()
     native = _native_model(quantized, private_weights, salts, layers_per_step=layers_per_step,
                            max_segment_nnz=max_segment_nnz,
-                           max_segment_steps=max_segment_steps)
+                           max_segment_steps=max_segment_steps, engine=engine)
     return list(native.plan())
 
 
@@ -415,6 +498,8 @@ def compile(  # shadows the builtin: the public verb of the API
     max_segment_steps: int | None = None,
     base_dir: str | os.PathLike[str] | None = None,
     cache_dir: str | os.PathLike[str] | None = None,
+    engine: str = DEFAULT_ENGINE,
+    srs: Srs | None = None,
 ) -> CompiledModel:
     """Imports, quantizes and plans a model, and sets up its proving keys.
 
@@ -431,26 +516,64 @@ def compile(  # shadows the builtin: the public verb of the API
         max_segment_steps: Most steps per segment.
         base_dir: Directory of the ONNX file, for external data beside it.
         cache_dir: Public-parameter cache (default: :func:`default_cache_dir`).
+        engine: ``pasta`` (transparent) or ``bn254`` (succinct, needs an SRS).
+        srs: The ``bn254`` engine's SRS. When omitted, a local single-party SRS in the cache
+            directory is used (made once, with a warning; see :mod:`folding.srs`).
 
     Returns:
         The compiled model; its ``commitment`` identifies it to verifiers.
+
+    Raises:
+        SrsError: If the SRS is too small for the model or cannot be read or made.
     """
     model, source = _quantized(model, "compile", calibration, act_bits, weight_bits, shift,
                                base_dir)
     salts = tuple(secrets.token_bytes(32) for _ in model.layers) if private_weights else ()
     native = _native_model(model, private_weights, salts, layers_per_step=layers_per_step,
                            max_segment_nnz=max_segment_nnz,
-                           max_segment_steps=max_segment_steps)
+                           max_segment_steps=max_segment_steps, engine=engine)
+    rows = native.plan()
     segments: Segments = tuple(
-        (int(s["first_layer"]), int(s["num_steps"]), int(s["layers_per_step"]))
-        for s in native.plan()
+        (int(s["first_layer"]), int(s["num_steps"]), int(s["layers_per_step"])) for s in rows
     )
-    vk = VerifierKey._from_native(native.setup(_cache(cache_dir)), model.input_scale,
+    srs_path = None
+    if engine == "bn254":
+        need = max(int(s["srs_log_size"]) for s in rows)
+        srs = _compile_srs(need, srs, _cache(cache_dir))
+        srs_path = srs.path
+    elif srs is not None:
+        raise InputError(f"the {engine} engine takes no SRS")
+    vk = VerifierKey._from_native(native.setup(_cache(cache_dir), srs_path), model.input_scale,
                                   model.output_scale)
     compiled = CompiledModel(quantized=model, private_weights=private_weights,
                              segments=segments, verifier_key=vk, salts=salts, source=source)
     object.__setattr__(compiled, "_native_model", native)
+    object.__setattr__(compiled, "_plan_rows", rows)
     return compiled
+
+
+def srs_log_size(model: CompiledModel) -> int:
+    """``log2`` of the SRS size (G1 powers) ``model``'s keys need with the ``bn254`` engine
+    (exact: its largest segment's preprocessing-Spartan vector)."""
+    return int(_native_model(model.quantized, model.private_weights, model.salts,
+                             segments=model.segments, engine="bn254").srs_log_size())
+
+
+def _compile_srs(need: int, srs: Srs | None, cache_dir: str | None) -> Srs:
+    """The SRS a ``bn254`` compile with ``2**need`` powers sets up with: the caller's (which
+    must be big enough), else a local single-party one from the cache (made when none is big
+    enough)."""
+    store = SrsStore(cache_dir)
+    if srs is None:
+        srs, made = store.local(need)
+        log.warning("using %s local single-party SRS %s (2^%d powers, id %s): whoever made it "
+                    "could forge proofs; pass a ceremony SRS (--ptau) for keys others must "
+                    "trust", "a new" if made else "the", srs.path, srs.log_size, srs.short_id)
+    elif srs.log_size < need:
+        raise SrsError(f"SRS {srs.path}: it has 2^{srs.log_size} powers, the model needs "
+                       f"2^{need}")
+    store.remember(srs)
+    return srs
 
 
 def _load_model(model: CompiledModel | bytes) -> CompiledModel:
@@ -531,6 +654,7 @@ def prove(
     checkpoint: str | os.PathLike[str] | None = None,
     checkpoint_every: int = 0,
     cancel: threading.Event | None = None,
+    srs: Srs | None = None,
 ) -> Proof:
     """Proves one inference of ``model`` on ``x``.
 
@@ -549,6 +673,8 @@ def prove(
             proof's checkpoint, a corrupt file) is ignored and overwritten.
         checkpoint_every: Steps between checkpoints (0: only after segments and on cancel).
         cancel: Set it (from any thread) to stop the prover at its next step.
+        srs: The ``bn254`` engine's SRS, needed only when the parameters are not cached and
+            this machine does not know the SRS the model pins.
 
     Returns:
         The proof; ``proof.stats["resumed_from_step"]`` says where a checkpoint resumed it.
@@ -567,9 +693,10 @@ def prove(
     if checkpoint_every < 0:
         raise InputError(f"checkpoint_every must be at least 0, got {checkpoint_every}")
     ckpt = None if checkpoint is None else os.fspath(checkpoint)
+    srs_path = compiled.srs_path(srs, cache_dir)
     data, stats = _run_prover(
         lambda handle: compiled.native().prove([int(v) for v in x_q], _cache(cache_dir), handle,
-                                               ckpt, checkpoint_every),
+                                               ckpt, checkpoint_every, srs_path),
         len(compiled.segments), progress, poll_interval, cancel)
     proof = Proof._from_native(bytes(data), q.output_scale, dict(stats))
     if list(proof.output) != [int(v) for v in expected]:
@@ -586,12 +713,14 @@ DEFAULT_BATCH_ITEMS_PER_STEP = 16
 
 def batch_verifier_key(model: CompiledModel | bytes, *,
                        items_per_step: int = DEFAULT_BATCH_ITEMS_PER_STEP,
-                       cache_dir: str | os.PathLike[str] | None = None) -> VerifierKey:
+                       cache_dir: str | os.PathLike[str] | None = None,
+                       srs: Srs | None = None) -> VerifierKey:
     """The verifier key of ``model``'s batch proofs with ``items_per_step`` inputs per step
     (one key serves any batch size). Public-weight models only."""
     compiled = _load_model(model)
     q = compiled.quantized
-    data = compiled.native().setup_batch(int(items_per_step), _cache(cache_dir))
+    data = compiled.native().setup_batch(int(items_per_step), _cache(cache_dir),
+                                         compiled.srs_path(srs, cache_dir))
     return VerifierKey._from_native(bytes(data), q.input_scale, q.output_scale)
 
 
@@ -604,6 +733,7 @@ def prove_batch(
     cache_dir: str | os.PathLike[str] | None = None,
     progress: Callable[[ProgressInfo], None] | None = None,
     poll_interval: float = 0.2,
+    srs: Srs | None = None,
 ) -> tuple[Proof, VerifierKey]:
     """Proves ``B`` inferences of ``model`` in one proof, ``items_per_step`` inputs in each
     Nova step so that the weights are bound once per step, not once per input.
@@ -637,10 +767,11 @@ def prove_batch(
     else:
         x_q = np.stack([q.quantize_input(row) for row in arr])
     expected = [predict_int(q, row) for row in x_q]  # raises RangeError naming the layer
+    srs_path = compiled.srs_path(srs, cache_dir)
     data, vk, stats = _run_prover(
         lambda handle: compiled.native().prove_batch([[int(v) for v in row] for row in x_q],
                                                      int(items_per_step), _cache(cache_dir),
-                                                     handle),
+                                                     handle, srs_path),
         1, progress, poll_interval)
     proof = Proof._from_native(bytes(data), q.output_scale, dict(stats))
     got = np.asarray(proof.output, dtype=np.int64).reshape(-1, q.output_dim)[: len(x_q)]
@@ -655,6 +786,7 @@ def verify(
     *,
     expected_input: npt.ArrayLike | None = None,
     expected_output: npt.ArrayLike | None = None,
+    srs: Srs | bytes | None = None,
 ) -> Verified:
     """Verifies a proof against a model's verifier key.
 
@@ -663,6 +795,8 @@ def verify(
         key: The compiled model, its verifier key, or the bytes of either.
         expected_input: If given, the quantized input the proof must be about.
         expected_output: If given, the quantized output the proof must state.
+        srs: The SRS (or its id) the verifier trusts (``bn254``): a key that pins another
+            SRS is refused. Without it the key's own pin is accepted.
 
     Returns:
         What the proof establishes (commitment, input, output, logits).
@@ -684,7 +818,8 @@ def verify(
     vk = key.verifier_key if isinstance(key, CompiledModel) else key
     if not isinstance(vk, VerifierKey):
         raise InputError(f"expected a verifier key or model, got {type(key).__name__}")
-    vk._prepared.verify(proof.data)
+    prepared = vk._prepared if srs is None else vk.prepare(srs=srs)
+    prepared.verify(proof.data)
     for label, claim, actual in (("input", expected_input, proof.input),
                                  ("output", expected_output, proof.output)):
         if claim is not None:

@@ -25,6 +25,7 @@ from folding import __version__, api
 from folding.api import CompiledModel, ProgressInfo, Proof, VerifierKey
 from folding.cli_cluster import add_cluster_options, add_prove_batch, prove_on_cluster
 from folding.cli_service import add_remote, add_serve
+from folding.cli_srs import SrsUsageError, add_srs, add_srs_option, open_srs
 from folding.cli_types import positive_int
 from folding.errors import (
     ArtefactError,
@@ -198,7 +199,7 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
         segments = api.plan(data, base_dir=args.model.parent, act_bits=args.act_bits,
                             weight_bits=args.weight_bits, shift=args.shift,
                             layers_per_step=args.layers_per_step,
-                            private_weights=args.private_weights)
+                            private_weights=args.private_weights, engine="bn254")
         summary = _plan_totals(segments)
         result["plan"] = summary
         text += "\n\n" + "\n".join(_plan_lines(summary))
@@ -207,9 +208,13 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def _plan_totals(plan: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"segments": len(plan), "steps": sum(int(s["num_steps"]) for s in plan),
-            "estimated_constraints": sum(int(s["num_steps"]) * int(s["estimated_constraints"])
-                                         for s in plan), "plan": plan}
+    totals = {"segments": len(plan), "steps": sum(int(s["num_steps"]) for s in plan),
+              "estimated_constraints": sum(int(s["num_steps"]) * int(s["estimated_constraints"])
+                                           for s in plan), "plan": plan}
+    sizes = [int(s["srs_log_size"]) for s in plan if "srs_log_size" in s]
+    if sizes:
+        totals["srs_log_size"] = max(sizes)
+    return totals
 
 
 def _plan_lines(s: dict[str, Any]) -> list[str]:
@@ -221,6 +226,9 @@ def _plan_lines(s: dict[str, Any]) -> list[str]:
         kinds = " + ".join(str(slot[5]) if len(slot) > 5 else "dense" for slot in g["slots"])
         lines.append(f"  {i:>3}  {g['first_layer']:>11}  {g['num_steps']:>5}  "
                      f"{g['layers_per_step']:>11}  {g['estimated_constraints']:>16,}  {kinds}")
+    if "srs_log_size" in s:
+        lines.append(f"SRS for --engine bn254: 2^{s['srs_log_size']} powers "
+                     f"(folding srs new --log-size {s['srs_log_size']})")
     return lines
 
 
@@ -234,6 +242,9 @@ def _compile_summary(model: CompiledModel, args: argparse.Namespace, size: int,
     return {
         "model": str(args.model), "output": str(args.output), "output_bytes": size,
         "verifier_key": str(args.vk_out) if args.vk_out else None,
+        "verifier_key_bytes": len(model.verifier_key.to_bytes()),
+        "engine": model.engine,
+        "srs_id": model.verifier_key.srs_id.hex() if model.verifier_key.srs_id else None,
         "commitment": model.commitment.hex(), "private_weights": model.private_weights,
         "input_dim": q.input_dim, "output_dim": q.output_dim,
         "settings": q.settings.to_dict(),
@@ -252,6 +263,8 @@ def _format_compile(summary: dict[str, Any], model: CompiledModel) -> str:
          f"in {s['compile_s']:.2f}s"),
         (f"layers: {len(s['layers'])}, input {s['input_dim']}, output {s['output_dim']}, "
          f"{weights} weights"),
+        (f"engine: {s['engine']}" + (f", SRS {s['srs_id'][:12]}" if s["srs_id"] else "")
+         + f"; verifier key {s['verifier_key_bytes']:,} bytes"),
         "settings: " + " ".join(f"{k}={v}" for k, v in s["settings"].items()), "",
     ]
     if model.quantized.report is not None:
@@ -270,13 +283,16 @@ def _cmd_compile(args: argparse.Namespace) -> int:
     calibration = None
     if args.calibration is not None:
         calibration = _load_array(args.calibration, "calibration", "calibration")
+    srs = open_srs(args.srs)
+    if srs is not None and args.engine != "bn254":
+        raise UsageError(f"--srs/--ptau go with --engine bn254, not {args.engine}")
     start = time.perf_counter()
     model = api.compile(
         data, calibration=calibration, act_bits=args.act_bits, weight_bits=args.weight_bits,
         shift=args.shift, layers_per_step=args.layers_per_step,
         private_weights=args.private_weights, max_segment_nnz=args.max_segment_nnz,
         max_segment_steps=args.max_segment_steps, base_dir=args.model.parent,
-        cache_dir=args.cache_dir,
+        cache_dir=args.cache_dir, engine=args.engine, srs=srs,
     )
     seconds = time.perf_counter() - start
     blob = model.to_bytes()
@@ -299,6 +315,7 @@ def _cmd_prove(args: argparse.Namespace) -> int:
     model = _load_model(args.model)
     x = _load_input(args.input)
     _check_output(args.output, "proof")
+    srs = open_srs(args.srs)
     bar = None if args.json or args.no_progress else _ProgressBar()
     start = time.perf_counter()
     try:
@@ -309,7 +326,7 @@ def _cmd_prove(args: argparse.Namespace) -> int:
         else:
             proof = api.prove(model, x, quantized=args.quantized, cache_dir=args.cache_dir,
                               progress=bar, checkpoint=args.checkpoint,
-                              checkpoint_every=args.checkpoint_every)
+                              checkpoint_every=args.checkpoint_every, srs=srs)
     finally:
         if bar is not None:
             bar.close()
@@ -355,15 +372,18 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     expected = None
     if args.expected_output is not None:
         expected = _load_expected_output(args.expected_output)
-    start = time.perf_counter()
+    srs = open_srs(args.srs)
     try:
         proof = Proof.from_bytes(data)
-        verified = api.verify(proof, key, expected_output=expected)
+        # verify_s: the check alone (rebuilding the key and checking the proof), without
+        # start-up and file reading
+        start = time.perf_counter()
+        verified = api.verify(proof, key, expected_output=expected, srs=srs)
+        seconds = time.perf_counter() - start
     except VerificationError as exc:
         return _invalid(args, exc.reason)
     except ArtefactError as exc:  # a corrupt proof, or one for another model
         return _invalid(args, str(exc))
-    seconds = time.perf_counter() - start
     summary = {
         "valid": True, "reason": None, "proof": str(args.proof),
         "commitment": verified.model_commitment.hex(), "input": list(verified.input),
@@ -372,7 +392,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     }
     text = "\n".join(["VALID", f"commitment: {summary['commitment']}",
                       f"output: {list(verified.output)}", f"logits: {_floats(verified.logits)}",
-                      f"verify time: {seconds:.2f}s"])
+                      f"verify time: {seconds:.3f}s"])
     _emit(args, text, summary)
     return EXIT_OK
 
@@ -416,6 +436,11 @@ def _add_compile(sub: Any, common: argparse.ArgumentParser) -> None:
     _add_plan_options(p)
     p.add_argument("--max-segment-nnz", type=positive_int, metavar="N")
     p.add_argument("--max-segment-steps", type=positive_int, metavar="N")
+    p.add_argument("--engine", choices=api.ENGINES, default=api.DEFAULT_ENGINE,
+                   help="pasta: transparent (no setup), keys and verification grow with the "
+                        "model; bn254: succinct (a universal SRS), keys of kilobytes, "
+                        f"verification in milliseconds (default {api.DEFAULT_ENGINE})")
+    add_srs_option(p, verb="compile")
     p.add_argument("--vk-out", type=Path, metavar="FILE.vk", help="also write the verifier key")
     p.add_argument("--cache-dir", type=Path, metavar="DIR", help="public-parameter cache")
     p.set_defaults(func=_cmd_compile)
@@ -434,6 +459,7 @@ def _add_prove(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--checkpoint-every", type=positive_int, default=0, metavar="N",
                    help="steps between checkpoints (default: after each segment and on "
                         "interrupt)")
+    add_srs_option(p, verb="prove")
     add_cluster_options(p, segments=True)
     p.set_defaults(func=_cmd_prove)
 
@@ -446,6 +472,7 @@ def _add_verify(sub: Any, common: argparse.ArgumentParser) -> None:
     key.add_argument("--vk", type=Path, metavar="FILE.vk")
     p.add_argument("--expected-output", type=Path, metavar="Y.json|Y.npy",
                    help="the quantized output the proof must state")
+    add_srs_option(p, verb="verify")
     p.set_defaults(func=_cmd_verify)
 
 
@@ -461,7 +488,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     common = _common()
     for add in (_add_inspect, _add_compile, _add_prove, add_prove_batch, _add_verify,
-                add_serve, add_remote):
+                add_srs, add_serve, add_remote):
         add(sub, common)
     return parser
 
@@ -488,7 +515,7 @@ def main(argv: list[str] | None = None) -> int:
     log.debug("arguments: %s", vars(args))
     try:
         return int(args.func(args))
-    except UsageError as exc:
+    except (UsageError, SrsUsageError) as exc:
         _error(str(exc))
         return EXIT_USAGE
     except FoldingError as exc:

@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from folding.api import CompiledModel, Proof
+from folding.cli_srs import add_srs_option, open_srs
 from folding.cli_types import positive_int
+from folding.srs import Srs
 
 
 def add_cluster_options(p: argparse.ArgumentParser, *, segments: bool) -> None:
@@ -50,12 +52,14 @@ def prove_on_cluster(args: argparse.Namespace, model: CompiledModel, x: Any,
     """``folding prove --ray``: the proof and the (possibly re-planned) model it is for."""
     from folding import cluster
 
+    srs = open_srs(args.srs)
     if args.segments is not None:
-        model = cluster.with_segments(model, args.segments, cache_dir=args.cache_dir)
+        model = cluster.with_segments(model, args.segments, cache_dir=args.cache_dir, srs=srs)
     with _pool(args) as pool:
         proof = cluster.prove(model, x, pool=pool, quantized=args.quantized,
                               checkpoint_dir=args.checkpoint_dir,
-                              checkpoint_every=args.checkpoint_every or 8, progress=progress)
+                              checkpoint_every=args.checkpoint_every or 8, progress=progress,
+                              srs=srs)
     if args.vk_out is not None:
         args.vk_out.write_bytes(model.verifier_key.to_bytes())
     return proof, model
@@ -71,19 +75,20 @@ def add_prove_batch(sub: Any, common: argparse.ArgumentParser) -> None:
                    help="proof-00000.bin, ... and summary.json")
     p.add_argument("--quantized", action="store_true", help="the inputs are already integers")
     p.add_argument("--cache-dir", type=Path, metavar="DIR", help="public-parameter cache")
+    add_srs_option(p, verb="prove")
     add_cluster_options(p, segments=False)
     p.set_defaults(func=_cmd_prove_batch)
 
 
-def _prove_locally(model: CompiledModel, xs: Any, quantized: bool, cache_dir: Path | None
-                   ) -> list[Any]:
+def _prove_locally(model: CompiledModel, xs: Any, quantized: bool, cache_dir: Path | None,
+                   srs: Srs | None) -> list[Any]:
     from folding import api
     from folding.errors import FoldingError
 
     out: list[Any] = []
     for row in xs:
         try:
-            out.append(api.prove(model, row, quantized=quantized, cache_dir=cache_dir))
+            out.append(api.prove(model, row, quantized=quantized, cache_dir=cache_dir, srs=srs))
         except FoldingError as exc:
             out.append(exc)
     return out
@@ -98,16 +103,17 @@ def _cmd_prove_batch(args: argparse.Namespace) -> int:
         raise UsageError(f"inputs '{args.inputs}': expected [n, input_dim], got shape "
                          f"{xs.shape}")
     args.output_dir.mkdir(parents=True, exist_ok=True)
+    srs = open_srs(args.srs)
     start = time.perf_counter()
     if args.ray is None:
-        results = _prove_locally(model, xs, args.quantized, args.cache_dir)
+        results = _prove_locally(model, xs, args.quantized, args.cache_dir, srs)
         workers = 0
     else:
         from folding import cluster
 
         with _pool(args) as pool:
             results = cluster.prove_batch(
-                model, xs, pool=pool, quantized=args.quantized,
+                model, xs, pool=pool, quantized=args.quantized, srs=srs,
                 progress=lambda done, n: print(f"\r{done}/{n} proven", end="",
                                                file=sys.stderr, flush=True))
             workers = pool.size

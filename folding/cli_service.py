@@ -38,6 +38,9 @@ def add_serve(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--checkpoint-every", type=int, default=8, metavar="STEPS")
     p.add_argument("--cache-dir", type=Path, metavar="DIR",
                    help="public-parameter cache (default: DATA_DIR/params)")
+    p.add_argument("--srs", type=Path, metavar="FILE.ptau",
+                   help="the SRS bn254 variants are compiled with (default: a local "
+                        "single-party SRS in the parameter cache)")
     p.add_argument("--tls-cert", type=Path, metavar="PEM")
     p.add_argument("--tls-key", type=Path, metavar="PEM")
     p.add_argument("--token-file", type=Path, metavar="FILE",
@@ -78,7 +81,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         max_concurrent_rpcs=args.max_concurrent_rpcs, ray_address=args.ray,
         ray_workers=args.ray_workers,
         checkpoint_every=args.checkpoint_every, token=_read_token(args.token_file),
-        cache_dir=args.cache_dir)
+        cache_dir=args.cache_dir, srs_path=args.srs)
     tls = TlsFiles(args.tls_cert, args.tls_key) if args.tls_cert else None
     asyncio.run(serve(args.address, config, tls=tls, metrics_port=args.metrics_port,
                       port_file=args.port_file))
@@ -97,6 +100,8 @@ def add_remote(sub: Any, common: argparse.ArgumentParser) -> None:
     variant = argparse.ArgumentParser(add_help=False)
     variant.add_argument("--private-weights", action="store_true")
     variant.add_argument("--layers-per-step", type=positive_int, metavar="N")
+    variant.add_argument("--engine", choices=("pasta", "bn254"), default="",
+                         help="engine profile of the variant (default: the server's, pasta)")
 
     v = verbs.add_parser("upload", parents=[conn], help="upload an ONNX model")
     v.add_argument("model", type=Path, metavar="MODEL.onnx")
@@ -130,6 +135,7 @@ class _Variant(TypedDict):
 
     private_weights: bool
     layers_per_step: int | None
+    engine: str
 
 
 def _job_dict(job: pb.Job) -> dict[str, Any]:
@@ -153,7 +159,8 @@ def _cmd_remote(args: argparse.Namespace) -> int:
     client = Client(args.server, token=_read_token(args.token_file), tls_ca=tls_ca,
                     timeout_s=args.timeout)
     variant: _Variant = {"private_weights": getattr(args, "private_weights", False),
-                         "layers_per_step": getattr(args, "layers_per_step", None)}
+                         "layers_per_step": getattr(args, "layers_per_step", None),
+                         "engine": getattr(args, "engine", "")}
     out: dict[str, Any]
     code = EXIT_OK
     try:

@@ -61,9 +61,10 @@ def error_details(error: grpc.RpcError) -> list[pb_message.Message]:
     return out
 
 
-def _options(private_weights: bool, layers_per_step: int | None) -> pb.ModelOptions:
+def _options(private_weights: bool, layers_per_step: int | None,
+             engine: str = "") -> pb.ModelOptions:
     return pb.ModelOptions(private_weights=private_weights,
-                           layers_per_step=layers_per_step or 0)
+                           layers_per_step=layers_per_step or 0, engine=engine)
 
 
 class Client:
@@ -133,21 +134,23 @@ class Client:
         return info
 
     def get_model(self, model_id: str, *, private_weights: bool = False,
-                  layers_per_step: int | None = None, compile: bool = False) -> pb.ModelInfo:
+                  layers_per_step: int | None = None, compile: bool = False,
+                  engine: str = "") -> pb.ModelInfo:
         request = pb.GetModelRequest(model_id=model_id, compile=compile,
-                                     options=_options(private_weights, layers_per_step))
+                                     options=_options(private_weights, layers_per_step, engine))
         info: pb.ModelInfo = self._retry(lambda: self._stub.GetModel(request, **self._kw()))
         return info
 
     # -- jobs ---------------------------------------------------------------------------------
 
     def submit(self, model_id: str, x: npt.ArrayLike, *, private_weights: bool = False,
-               layers_per_step: int | None = None, request_id: str | None = None) -> pb.Job:
+               layers_per_step: int | None = None, request_id: str | None = None,
+               engine: str = "") -> pb.Job:
         """Submits a proof job; retried safely (the same ``request_id``, made up when not
         given, returns the same job)."""
         request = pb.SubmitJobRequest(
             model_id=model_id, input=[float(v) for v in np.asarray(x, dtype=float).ravel()],
-            options=_options(private_weights, layers_per_step),
+            options=_options(private_weights, layers_per_step, engine),
             request_id=request_id or uuid.uuid4().hex)
         job: pb.Job = self._retry(lambda: self._stub.SubmitJob(request, **self._kw()))
         return job
@@ -238,17 +241,18 @@ class Client:
             pb.FetchProofRequest(job_id=job_id), **self._kw()))
 
     def fetch_verifier_key(self, model_id: str, *, private_weights: bool = False,
-                           layers_per_step: int | None = None) -> bytes:
+                           layers_per_step: int | None = None, engine: str = "") -> bytes:
         """The verifier key of a compiled variant (for :func:`folding.verify`)."""
         request = pb.FetchVerifierKeyRequest(model_id=model_id,
-                                             options=_options(private_weights, layers_per_step))
+                                             options=_options(private_weights, layers_per_step, engine))
         return self._gather(lambda: self._stub.FetchVerifierKey(request, **self._kw()))
 
     def verify(self, model_id: str, proof: bytes, *, private_weights: bool = False,
-               layers_per_step: int | None = None) -> pb.VerifyProofResponse:
+               layers_per_step: int | None = None,
+               engine: str = "") -> pb.VerifyProofResponse:
         """Verifies a proof on the server (``valid`` false, with the reason, if invalid)."""
         header = pb.VerifyHeader(model_id=model_id,
-                                 options=_options(private_weights, layers_per_step))
+                                 options=_options(private_weights, layers_per_step, engine))
 
         def requests() -> Iterator[pb.VerifyProofRequest]:
             yield pb.VerifyProofRequest(header=header)

@@ -90,6 +90,11 @@ class ModelMismatchError(ArtefactError):
     """An artefact belongs to a different model than the one it is used with."""
 
 
+class SrsError(FoldingError):
+    """An SRS (Powers-of-Tau file) is missing, unreadable, malformed or too small for the
+    model; the message names the file."""
+
+
 class ProvingError(FoldingError):
     """The prover failed (for example, the witness does not satisfy the circuit)."""
 

@@ -54,10 +54,17 @@ def private(cache: Path) -> tuple[CompiledModel, Proof]:
     return model, folding.prove(model, X, cache_dir=cache)
 
 
+def _input_offset(proof: Proof) -> int:
+    """Byte offset of the first input value inside the native proof bundle."""
+    # magic (8) + format u32 + engine (u32 variant) + SRS id (Option<[u8; 32]>: a tag byte,
+    # then the id when present) + commitment [u8; 32]; vectors are a u64 length then i64s
+    srs = 0 if proof.data[16] == 0 else 32
+    return 8 + 4 + 4 + 1 + srs + 32 + 8
+
+
 def _native_offsets(proof: Proof) -> tuple[int, int]:
     """Byte offsets of the input and output vectors inside the native proof bundle."""
-    # magic (8) + format u32 + commitment [u8; 32]; vectors are a u64 length then i64s
-    start_in = 8 + 4 + 32 + 8
+    start_in = _input_offset(proof)
     start_out = start_in + 8 * len(proof.input) + 8
     return start_in, start_out
 
@@ -266,7 +273,7 @@ def test_batch_proof_is_rejected_by_the_single_inference_key_and_when_tampered(
     with pytest.raises(VerificationError):
         folding.verify(_bumped(proof, start_out + 8 * 4), key)  # item 1's second output
     with pytest.raises(VerificationError):
-        folding.verify(_bumped(proof, 8 + 4 + 32 + 8 + 8 * 5), key)  # item 1's second input
+        folding.verify(_bumped(proof, _input_offset(proof) + 8 * 5), key)  # item 1's second input
 
 
 def test_batch_bad_requests_are_typed_errors(

@@ -27,11 +27,16 @@ class ModelSpec:
     private_weights: bool
     salts: tuple[bytes, ...]
     segments: tuple[tuple[int, int, int], ...]
+    engine: str = api.DEFAULT_ENGINE
+    #: The bn254 SRS file (the driver's path; workers elsewhere need it at the same path, or
+    #: the parameters cached).
+    srs_path: str | None = None
 
     @classmethod
-    def of(cls, model: api.CompiledModel) -> ModelSpec:
+    def of(cls, model: api.CompiledModel, srs_path: str | None = None) -> ModelSpec:
         return cls(model.commitment, model.quantized, model.private_weights, model.salts,
-                   tuple(tuple(s) for s in model.segments))  # type: ignore[misc]
+                   tuple(tuple(s) for s in model.segments),  # type: ignore[misc]
+                   model.engine, srs_path)
 
 
 class ProverActor:
@@ -57,7 +62,7 @@ class ProverActor:
             native = self._models.get(spec.commitment)
             if native is None:
                 native = api._native_model(spec.quantized, spec.private_weights, spec.salts,
-                                           segments=spec.segments)
+                                           segments=spec.segments, engine=spec.engine)
                 self._models = {spec.commitment: native}  # one model at a time
             return native
 
@@ -79,7 +84,7 @@ class ProverActor:
         try:
             data, stats = self._native(spec).prove_segment(
                 segment, x_q, step_inputs.tolist(), self._cache, handle, checkpoint,
-                checkpoint_every)
+                checkpoint_every, spec.srs_path)
             return bytes(data), dict(stats)
         finally:
             self._end(task_id)
@@ -90,7 +95,7 @@ class ProverActor:
         handle = self._start(task_id)
         try:
             data, stats = self._native(spec).prove(x_q, self._cache, handle, checkpoint,
-                                                   checkpoint_every)
+                                                   checkpoint_every, spec.srs_path)
             return Proof._from_native(bytes(data), output_scale, dict(stats)).to_bytes()
         finally:
             self._end(task_id)

@@ -24,10 +24,12 @@ from folding.cluster.runtime import cluster_gpus, ray_module
 from folding.cluster.witness import segment_step_inputs
 from folding.errors import FoldingError, InputError, ProvingError
 from folding.reference import predict_int
+from folding.srs import Srs
 
 
 def with_segments(model: CompiledModel, segments: int, *,
-                  cache_dir: str | os.PathLike[str] | None = None) -> CompiledModel:
+                  cache_dir: str | os.PathLike[str] | None = None,
+                  srs: Srs | None = None) -> CompiledModel:
     """The model re-planned so that its longest run of one step shape is cut into
     ``segments`` segments (at step boundaries), to be proven on that many workers at once.
 
@@ -42,10 +44,12 @@ def with_segments(model: CompiledModel, segments: int, *,
     per_step = max(model.segments, key=lambda s: s[1])[2]
     native = api._native_model(model.quantized, model.private_weights, model.salts,
                                layers_per_step=per_step,
-                               max_segment_steps=math.ceil(longest / segments))
+                               max_segment_steps=math.ceil(longest / segments),
+                               engine=model.engine)
     plan = tuple((int(s["first_layer"]), int(s["num_steps"]), int(s["layers_per_step"]))
                  for s in native.plan())
-    vk = api.VerifierKey._from_native(native.setup(api._cache(cache_dir)),
+    vk = api.VerifierKey._from_native(native.setup(api._cache(cache_dir),
+                                                   model.srs_path(srs, cache_dir)),
                                       model.quantized.input_scale,
                                       model.quantized.output_scale)
     out = CompiledModel(quantized=model.quantized, private_weights=model.private_weights,
@@ -64,7 +68,8 @@ def prove(model: CompiledModel, x: npt.ArrayLike, *, pool: ProverPool,
           quantized: bool = False, checkpoint_dir: str | os.PathLike[str] | None = None,
           checkpoint_every: int = 8,
           progress: Callable[[ProgressInfo], None] | None = None,
-          poll_interval: float = 0.5, cancel: threading.Event | None = None) -> Proof:
+          poll_interval: float = 0.5, cancel: threading.Event | None = None,
+          srs: Srs | None = None) -> Proof:
     """Proves one inference with its segments folded on the pool's workers at once.
 
     Witnesses (the activations entering each step) come from one Ray task, a GPU task when
@@ -84,7 +89,7 @@ def prove(model: CompiledModel, x: npt.ArrayLike, *, pool: ProverPool,
     ray = ray_module()
     x_q = quantize_one(model.quantized, x, quantized)
     predict_int(model.quantized, x_q)  # range errors name the layer, before any work
-    spec_ref = ray.put(ModelSpec.of(model))
+    spec_ref = ray.put(ModelSpec.of(model, model.srs_path(srs)))
     segments = list(model.segments)
     witness_task = ray.remote(segment_step_inputs).options(
         num_returns=len(segments), num_gpus=0.25 if cluster_gpus() > 0 else 0,
@@ -116,7 +121,7 @@ def prove(model: CompiledModel, x: npt.ArrayLike, *, pool: ProverPool,
     results = pool.run(tasks, on_poll=report, poll_interval=poll_interval, cancel=cancel)
     _raise_first(results)
     parts = [data for data, _ in results]
-    data = model.native().assemble(x_list, parts, model.commitment)
+    data = model.native().assemble(x_list, parts, model.commitment, model.verifier_key.srs_id)
     if own_dir:
         shutil.rmtree(ckpt_dir, ignore_errors=True)
     stats = _merge_stats([s for _, s in results], time.monotonic() - start, pool)
@@ -143,7 +148,7 @@ def _merge_stats(parts: list[dict[str, Any]], wall_s: float, pool: ProverPool
 def prove_batch(model: CompiledModel, xs: npt.ArrayLike, *, pool: ProverPool,
                 quantized: bool = False,
                 progress: Callable[[int, int], None] | None = None,
-                poll_interval: float = 0.5) -> list[Proof | FoldingError]:
+                poll_interval: float = 0.5, srs: Srs | None = None) -> list[Proof | FoldingError]:
     """Proves each input on its own across the pool; returns, in input order, each input's
     proof or the error that input met (a bad input does not stop the others).
 
@@ -154,7 +159,7 @@ def prove_batch(model: CompiledModel, xs: npt.ArrayLike, *, pool: ProverPool,
     if rows.ndim != 2:
         raise InputError(f"a batch is [n, {model.quantized.input_dim}], got shape {rows.shape}")
     ray = ray_module()
-    spec_ref = ray.put(ModelSpec.of(model))
+    spec_ref = ray.put(ModelSpec.of(model, model.srs_path(srs)))
     scale = model.quantized.output_scale
     tasks: list[Task] = []
     early: dict[int, FoldingError] = {}

@@ -31,6 +31,8 @@ class ServiceConfig:
         ray_address: Prove on Ray (``folding.cluster``): a cluster address, ``"local"``, or
             ``""`` for ``RAY_ADDRESS``; None proves in this process.
         ray_workers: Prover actors on the cluster; a job's segments are spread over them.
+        srs_path: The SRS (a ``.ptau`` file) that ``bn254`` variants are compiled with; None
+            uses a local single-party SRS kept in the parameter cache.
     """
 
     data_dir: Path
@@ -47,6 +49,7 @@ class ServiceConfig:
     drain_timeout_s: float = 60.0
     ray_address: str | None = None
     ray_workers: int = 2
+    srs_path: Path | None = None
 
     def __post_init__(self) -> None:
         for name in ("workers", "max_queue", "max_model_bytes", "max_input_len",

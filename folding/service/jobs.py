@@ -46,6 +46,7 @@ from folding.service.store import (
     JobRecord,
     JobStore,
 )
+from folding.srs import SrsStore
 
 log = logging.getLogger(__name__)
 
@@ -294,11 +295,13 @@ class JobRunner:
         if self._pool is not None:
             from folding import cluster
 
+            pinned = compiled.verifier_key.srs_id
+            srs = None if pinned is None else SrsStore(self._config.params_dir).find(pinned)
             proof = cluster.prove(compiled, job.input, pool=self._pool,
                                   checkpoint_dir=self._files.checkpoint_dir(job.job_id),
                                   checkpoint_every=self._config.checkpoint_every or 8,
                                   progress=report, poll_interval=self._config.poll_interval_s,
-                                  cancel=cancel)
+                                  cancel=cancel, srs=srs)
             shutil.rmtree(self._files.checkpoint_dir(job.job_id), ignore_errors=True)
         else:
             proof = api.prove(compiled, job.input, cache_dir=self._config.params_dir,

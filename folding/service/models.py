@@ -20,6 +20,7 @@ from folding.quant_ir import QuantizedModel
 from folding.quantize import quantize
 from folding.service.config import ServiceConfig
 from folding.service.store import ArtefactStore, JobStore, Options
+from folding.srs import Srs
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -62,9 +63,11 @@ def _static_info(quantized: QuantizedModel, params: int) -> dict[str, Any]:
 def _variant_info(compiled: CompiledModel) -> dict[str, Any]:
     segments = [{"first_layer": f, "num_steps": n, "layers_per_step": k}
                 for f, n, k in compiled.segments]
+    srs_id = compiled.verifier_key.srs_id
     return {"commitment": compiled.commitment.hex(), "segments": segments,
             "total_steps": sum(s["num_steps"] for s in segments),
-            "verifier_key_bytes": len(compiled.verifier_key.to_bytes())}
+            "verifier_key_bytes": len(compiled.verifier_key.to_bytes()),
+            "engine": compiled.engine, "srs_id": srs_id.hex() if srs_id else ""}
 
 
 class ModelRegistry:
@@ -143,10 +146,13 @@ class ModelRegistry:
             if path.exists() and self.variant(model_id, options) is not None:
                 compiled = CompiledModel.from_bytes(path.read_bytes())
             else:
+                srs = None
+                if options.engine == "bn254" and self._config.srs_path is not None:
+                    srs = Srs.open(self._config.srs_path)
                 compiled = api.compile(
                     self.quantized(model_id), private_weights=options.private_weights,
                     layers_per_step=options.layers_per_step or None,
-                    cache_dir=self._config.params_dir)
+                    cache_dir=self._config.params_dir, engine=options.engine, srs=srs)
                 self._files.write(path, compiled.to_bytes())
                 self._store.put_variant(model_id, options, _variant_info(compiled))
             self._compiled.put(key, compiled)

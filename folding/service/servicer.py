@@ -101,14 +101,17 @@ def _model_error_field(exc: FoldingError) -> str:
 
 
 def _options(msg: pb.ModelOptions) -> Options:
-    return Options(private_weights=msg.private_weights, layers_per_step=msg.layers_per_step)
+    """The variant a request names (an empty engine is the default one)."""
+    engine = msg.engine or api.DEFAULT_ENGINE
+    return Options(private_weights=msg.private_weights, layers_per_step=msg.layers_per_step,
+                   engine=engine)
 
 
 def _options_msg(options: Options | dict[str, Any]) -> pb.ModelOptions:
     if isinstance(options, dict):
         options = Options(**options)
     return pb.ModelOptions(private_weights=options.private_weights,
-                           layers_per_step=options.layers_per_step)
+                           layers_per_step=options.layers_per_step, engine=options.engine)
 
 
 def model_info_msg(info: dict[str, Any], created: bool = False) -> pb.ModelInfo:
@@ -122,7 +125,8 @@ def model_info_msg(info: dict[str, Any], created: bool = False) -> pb.ModelInfo:
         compiled=[pb.CompiledVariant(
             options=_options_msg(v["options"]), commitment=bytes.fromhex(v["commitment"]),
             segments=[pb.Segment(**s) for s in v["segments"]], total_steps=v["total_steps"],
-            verifier_key_bytes=v["verifier_key_bytes"]) for v in info["compiled"]])
+            verifier_key_bytes=v["verifier_key_bytes"], engine=v.get("engine", "pasta"),
+            srs_id=bytes.fromhex(v.get("srs_id", ""))) for v in info["compiled"]])
 
 
 class ProverServicer(prover_pb2_grpc.ProverServicer):
@@ -173,6 +177,10 @@ class ProverServicer(prover_pb2_grpc.ProverServicer):
         if not model_id:
             await _invalid(context, "model_id", "required")
         options = _options(msg)
+        if options.engine not in api.ENGINES:
+            await _invalid(context, "options.engine",
+                           f"unknown engine {options.engine!r}, expected one of "
+                           f"{', '.join(api.ENGINES)}")
         if options.layers_per_step > MAX_LAYERS_PER_STEP:
             await _invalid(context, "options.layers_per_step",
                            f"at most {MAX_LAYERS_PER_STEP}, got {options.layers_per_step}")

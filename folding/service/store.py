@@ -42,12 +42,15 @@ class Options:
 
     private_weights: bool = False
     layers_per_step: int = 0  # 0: the planner chooses
+    engine: str = "pasta"
 
     @property
     def key(self) -> str:
-        """A file-name-safe key of the variant."""
+        """A file-name-safe key of the variant (the default engine's keys keep their
+        earlier names)."""
         mode = "private" if self.private_weights else "public"
-        return f"{mode}-k{self.layers_per_step or 'auto'}"
+        engine = "" if self.engine == "pasta" else f"-{self.engine}"
+        return f"{mode}-k{self.layers_per_step or 'auto'}{engine}"
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

@@ -23,12 +23,14 @@ FAILED: JobState
 CANCELLED: JobState
 
 class ModelOptions(_message.Message):
-    __slots__ = ("private_weights", "layers_per_step")
+    __slots__ = ("private_weights", "layers_per_step", "engine")
     PRIVATE_WEIGHTS_FIELD_NUMBER: _ClassVar[int]
     LAYERS_PER_STEP_FIELD_NUMBER: _ClassVar[int]
+    ENGINE_FIELD_NUMBER: _ClassVar[int]
     private_weights: bool
     layers_per_step: int
-    def __init__(self, private_weights: _Optional[bool] = ..., layers_per_step: _Optional[int] = ...) -> None: ...
+    engine: str
+    def __init__(self, private_weights: _Optional[bool] = ..., layers_per_step: _Optional[int] = ..., engine: _Optional[str] = ...) -> None: ...
 
 class UploadModelRequest(_message.Message):
     __slots__ = ("header", "chunk")
@@ -71,18 +73,22 @@ class Segment(_message.Message):
     def __init__(self, first_layer: _Optional[int] = ..., num_steps: _Optional[int] = ..., layers_per_step: _Optional[int] = ...) -> None: ...
 
 class CompiledVariant(_message.Message):
-    __slots__ = ("options", "commitment", "segments", "total_steps", "verifier_key_bytes")
+    __slots__ = ("options", "commitment", "segments", "total_steps", "verifier_key_bytes", "engine", "srs_id")
     OPTIONS_FIELD_NUMBER: _ClassVar[int]
     COMMITMENT_FIELD_NUMBER: _ClassVar[int]
     SEGMENTS_FIELD_NUMBER: _ClassVar[int]
     TOTAL_STEPS_FIELD_NUMBER: _ClassVar[int]
     VERIFIER_KEY_BYTES_FIELD_NUMBER: _ClassVar[int]
+    ENGINE_FIELD_NUMBER: _ClassVar[int]
+    SRS_ID_FIELD_NUMBER: _ClassVar[int]
     options: ModelOptions
     commitment: bytes
     segments: _containers.RepeatedCompositeFieldContainer[Segment]
     total_steps: int
     verifier_key_bytes: int
-    def __init__(self, options: _Optional[_Union[ModelOptions, _Mapping]] = ..., commitment: _Optional[bytes] = ..., segments: _Optional[_Iterable[_Union[Segment, _Mapping]]] = ..., total_steps: _Optional[int] = ..., verifier_key_bytes: _Optional[int] = ...) -> None: ...
+    engine: str
+    srs_id: bytes
+    def __init__(self, options: _Optional[_Union[ModelOptions, _Mapping]] = ..., commitment: _Optional[bytes] = ..., segments: _Optional[_Iterable[_Union[Segment, _Mapping]]] = ..., total_steps: _Optional[int] = ..., verifier_key_bytes: _Optional[int] = ..., engine: _Optional[str] = ..., srs_id: _Optional[bytes] = ...) -> None: ...
 
 class ModelInfo(_message.Message):
     __slots__ = ("model_id", "size_bytes", "layers", "parameters", "input_dim", "output_dim", "settings", "compiled", "created")

@@ -3,7 +3,8 @@
 use std::time::Instant;
 
 use ff::Field;
-use folding_core::engine::{E1, E2};
+type E1 = nova_snark::provider::PallasEngine;
+type E2 = nova_snark::provider::VestaEngine;
 use folding_core::ipa::FastIpa;
 use nova_snark::{
   provider::{ipa_pc, pedersen::CommitmentEngine},

@@ -6,19 +6,20 @@
 //! on the number of steps, so one verifier key serves any batch size. A batch whose size is
 //! not a multiple of `b` is padded with zero inputs; the proof states the padded list and
 //! the caller keeps the first `B`.
-use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use crate::engine::{CompressedVk, Fr};
+use ff::PrimeField;
+
+use crate::engine::{CompressedVk, Fr, Profile};
 use crate::error::{FoldError, Result};
 use crate::hash;
-use crate::keys;
+use crate::keys::{self, KeySource};
 use crate::model::{forward, Network, WeightMode};
 use crate::plan::{segment_circuit, Segment};
 use crate::proof::{ProofBundle, SegmentKey, VerifierKeyBundle, PROOF_FORMAT, VK_FORMAT};
-use crate::prover::{prove_segment, stage, vk_bytes, Progress, ProveStats};
-use crate::verifier::{check_claimed_range, decode_state, segment_key, verify_segment};
+use crate::prover::{prove_segment, stage, KeyCollector, KeyCommon, Progress, ProveStats};
+use crate::verifier::{check_claimed_range, decode_state, verify_segment};
 
 /// Largest number of inputs per step.
 pub const MAX_ITEMS_PER_STEP: usize = 4096;
@@ -56,59 +57,67 @@ pub fn batch_segment(net: &Network, items: usize) -> Result<Segment> {
   Ok(seg)
 }
 
-fn verifier_key(net: &Network, items: usize, vk: Vec<u8>) -> VerifierKeyBundle {
+fn verifier_key<P: Profile>(net: &Network, items: usize, key: SegmentKey, common: KeyCommon) -> VerifierKeyBundle {
   VerifierKeyBundle {
     format: VK_FORMAT,
+    engine: P::ID,
     act_bits: net.settings.act_bits,
     mode: net.mode,
     input_dim: net.input_dim() as u64,
     output_dim: net.output_dim() as u64,
-    segments: vec![SegmentKey {
-      first_step: 0,
-      num_steps: 0,
-      vk,
-    }],
+    segments: vec![key],
+    srs_g2: common.srs_g2,
+    shared_digest: common.shared_digest,
     model_hash: None,
     batch_items: items as u64,
   }
 }
 
+/// The batch key's one segment, stated with no steps (one key serves any batch size).
+fn batch_key<P: Profile>(seg: &Segment, keys: &keys::SegmentKeys<P>) -> Result<(SegmentKey, KeyCommon)> {
+  let mut collector = KeyCollector::default();
+  let mut key = collector.key(seg, keys)?;
+  key.num_steps = 0;
+  Ok((key, collector.common()?))
+}
+
 /// Sets up (or loads) the batch step's keys; returns the verifier key.
-pub fn setup(net: &Network, items: usize, cache_dir: Option<&Path>) -> Result<VerifierKeyBundle> {
+pub fn setup<P: Profile>(net: &Network, items: usize, source: &KeySource<'_>) -> Result<VerifierKeyBundle> {
   let seg = batch_segment(net, items)?;
-  let keys = keys::load_or_setup(&segment_circuit::<Fr>(net, &seg), cache_dir)?;
-  Ok(verifier_key(net, items, vk_bytes(&keys)))
+  let keys = keys::load_or_setup::<P>(&segment_circuit::<Fr<P>>(net, &seg), source)?;
+  let (key, common) = batch_key(&seg, &keys)?;
+  Ok(verifier_key::<P>(net, items, key, common))
 }
 
 /// The state before a batch's first step: `[0, BATCH_CHAIN_INIT]`.
-fn initial_state() -> Vec<Fr> {
-  vec![Fr::from(0u64), Fr::from(hash::BATCH_CHAIN_INIT)]
+fn initial_state<F: PrimeField>() -> Vec<F> {
+  vec![F::from(0u64), F::from(hash::BATCH_CHAIN_INIT)]
 }
 
 /// The chain value after absorbing every step's inputs and outputs.
-fn io_chain(
+fn io_chain<F: PrimeField>(
   inputs: &[i64],
   outputs: &[i64],
   n_in: usize,
   n_out: usize,
   items: usize,
   act_bits: u32,
-) -> Fr {
-  let consts = hash::constants::<Fr>();
+) -> F {
+  let consts = hash::constants::<F>();
   inputs
     .chunks(items * n_in)
     .zip(outputs.chunks(items * n_out))
-    .fold(Fr::from(hash::BATCH_CHAIN_INIT), |h, (x, y)| {
+    .fold(F::from(hash::BATCH_CHAIN_INIT), |h, (x, y)| {
       hash::batch_link(&consts, h, x, y, act_bits)
     })
 }
 
 /// Proves `xs` (each one input of `net`), `items` per step.
-pub fn prove(
+pub fn prove<P: Profile>(
   net: &Network,
   items: usize,
   xs: &[Vec<i64>],
-  cache_dir: Option<&Path>,
+  source: &KeySource<'_>,
   progress: &Progress,
 ) -> Result<(ProofBundle, VerifierKeyBundle, ProveStats)> {
   if xs.is_empty() {
@@ -132,10 +141,11 @@ pub fn prove(
 
   let mut stats = ProveStats::default();
   let t = Instant::now();
-  let circuit = segment_circuit::<Fr>(net, &seg);
-  let keys = keys::load_or_setup(&circuit, cache_dir)?;
+  let circuit = segment_circuit::<Fr<P>>(net, &seg);
+  let keys = keys::load_or_setup::<P>(&circuit, source)?;
   stats.setup_s = t.elapsed().as_secs_f64();
   stats.cached_segments = keys.from_cache as u64;
+  let (key, common) = batch_key(&seg, &keys)?;
   seg.num_steps = steps;
   let layers: Vec<_> = net.layers.iter().collect();
   let mut outputs: Vec<i64> = Vec::with_capacity(padded.len() * net.output_dim());
@@ -144,7 +154,7 @@ pub fn prove(
     &keys,
     &seg,
     &circuit,
-    initial_state(),
+    initial_state::<Fr<P>>(),
     progress,
     Default::default(),
     no_checkpoint,
@@ -156,11 +166,14 @@ pub fn prove(
   )?;
   stats.add(seg_stats);
 
-  let vkb = verifier_key(net, items, vk_bytes(&keys));
+  let srs = common.srs_id();
+  let vkb = verifier_key::<P>(net, items, key, common);
   progress.stage.store(stage::DONE, Ordering::Relaxed);
   Ok((
     ProofBundle {
       format: PROOF_FORMAT,
+      engine: P::ID,
+      srs,
       model_commitment: vkb.commitment(),
       input: padded.into_iter().flatten().collect(),
       output: outputs,
@@ -172,9 +185,9 @@ pub fn prove(
 }
 
 /// Checks a batch proof against a batch verifier key (called by [`crate::verifier::verify`]).
-pub(crate) fn verify(
+pub(crate) fn verify<P: Profile>(
   vk: &VerifierKeyBundle,
-  keys: Option<&[CompressedVk]>,
+  keys: &[CompressedVk<P>],
   commitment: [u8; 32],
   proof: &ProofBundle,
 ) -> Result<()> {
@@ -202,8 +215,8 @@ pub(crate) fn verify(
     )));
   }
   check_claimed_range(vk.act_bits, &proof.input, &proof.output)?;
-  let sp = match (proof.segments.as_slice(), vk.segments.as_slice()) {
-    ([sp], [_]) => sp,
+  let (sp, key) = match (proof.segments.as_slice(), vk.segments.as_slice(), keys) {
+    ([sp], [_], [key]) => (sp, key),
     _ => {
       return Err(FoldError::invalid(
         "a batch proof and its key have exactly one segment",
@@ -218,18 +231,17 @@ pub(crate) fn verify(
       sp.first_step.saturating_add(sp.num_steps)
     )));
   }
-  let z0 = initial_state();
-  if decode_state("batch start state", &sp.z0)? != z0 {
+  let z0 = initial_state::<Fr<P>>();
+  if decode_state::<Fr<P>>("batch start state", &sp.z0)? != z0 {
     return Err(FoldError::invalid(
       "the batch does not start from the initial state",
     ));
   }
-  let key = segment_key(keys, vk, 0)?;
-  let zn = verify_segment(0, sp, &key, &z0)?;
-  if zn[0] != Fr::from(steps) {
+  let zn = verify_segment::<P>(0, sp, key, &z0)?;
+  if zn[0] != Fr::<P>::from(steps) {
     return Err(FoldError::invalid("the proof does not cover every step"));
   }
-  if zn[1] != io_chain(&proof.input, &proof.output, n_in, n_out, items, vk.act_bits) {
+  if zn[1] != io_chain::<Fr<P>>(&proof.input, &proof.output, n_in, n_out, items, vk.act_bits) {
     return Err(FoldError::invalid(
       "the claimed inputs and outputs are not the ones the proof computes",
     ));

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::engine::Recursive;
+use crate::engine::{EngineId, Profile, Recursive};
 use crate::error::{FoldError, Result};
 use crate::model::Network;
 use crate::plan::Plan;
@@ -47,11 +47,11 @@ pub struct Checkpoint {
 
 impl Checkpoint {
   /// Decodes the accumulator.
-  pub(crate) fn recursive(&self) -> Result<Option<Recursive>> {
+  pub(crate) fn recursive<P: Profile>(&self) -> Result<Option<Recursive<P>>> {
     self
       .accumulator
       .as_deref()
-      .map(|b| from_slice::<Recursive>("checkpoint accumulator", b))
+      .map(|b| from_slice::<Recursive<P>>("checkpoint accumulator", b))
       .transpose()
   }
 }
@@ -64,12 +64,20 @@ pub struct Checkpointer {
 }
 
 impl Checkpointer {
-  /// Checkpoints of the proof of `net` under `plan` on input `x`, written to `path` every
-  /// `every` steps (0: only at segment ends and on cancellation).
-  pub fn new(path: &Path, every: u64, net: &Network, plan: &Plan, x: &[i64]) -> Self {
+  /// Checkpoints of the proof of `net` under `plan` on input `x` with profile `engine`,
+  /// written to `path` every `every` steps (0: only at segment ends and on cancellation).
+  pub fn new(
+    path: &Path,
+    every: u64,
+    engine: EngineId,
+    net: &Network,
+    plan: &Plan,
+    x: &[i64],
+  ) -> Self {
     let mut h = Sha256::new();
     h.update(b"folding/checkpoint");
     h.update(CIRCUIT_VERSION.to_le_bytes());
+    h.update(engine.name().as_bytes());
     h.update(to_vec(net));
     h.update(to_vec(plan));
     h.update(to_vec(&x));
@@ -94,11 +102,11 @@ impl Checkpointer {
   }
 
   /// Writes a checkpoint atomically (temporary file, fsync, rename).
-  pub(crate) fn save(
+  pub(crate) fn save<P: Profile>(
     &self,
     segment: usize,
     steps_done: usize,
-    accumulator: Option<&Recursive>,
+    accumulator: Option<&Recursive<P>>,
     finished: &[SegmentProof],
   ) -> Result<()> {
     let c = Checkpoint {

@@ -76,6 +76,14 @@ pub enum FoldError {
     #[source]
     source: std::io::Error,
   },
+  /// An SRS file is unreadable, malformed, too small or not the one a key pins.
+  #[error("SRS {path}: {reason}")]
+  Srs {
+    /// The file involved (or what stood for it).
+    path: String,
+    /// What is wrong.
+    reason: String,
+  },
   /// Reading or writing the parameter cache failed.
   #[error("parameter cache {path}: {source}")]
   Cache {

@@ -1,6 +1,9 @@
 //! Poseidon hashing with nova-snark's in-crate sponge: one construction for the circuit and
 //! the native side (same constants, same I/O pattern, same domain tags), full field-element
 //! outputs.
+use std::any::{Any, TypeId};
+use std::sync::{Arc, Mutex};
+
 use ff::PrimeField;
 use generic_array::typenum::U24;
 use nova_snark::frontend::{
@@ -29,9 +32,22 @@ pub const BATCH_CHAIN_INIT: u64 = 0x464f_4c49; // "FOLI"
 /// Initial value of the private model hash chain.
 pub const MODEL_CHAIN_INIT: u64 = 0x464f_4c4d; // "FOLM"
 
-/// Builds the sponge constants (a few milliseconds; build once and share).
-pub fn constants<F: PrimeField>() -> Constants<F> {
-  Sponge::<F, Arity>::api_constants(Strength::Standard)
+/// The sponge constants of field `F`, built once per process: building them inverts
+/// 25×25 matrices and takes about 0.2 s, which made every verification pay it twice.
+pub fn constants<F: PrimeField>() -> Arc<Constants<F>> {
+  type Built = Mutex<Vec<(TypeId, Arc<dyn Any + Send + Sync>)>>;
+  static BUILT: Built = Mutex::new(Vec::new());
+  let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+  if let Some(c) = built
+    .iter()
+    .find(|(id, _)| *id == TypeId::of::<F>())
+    .and_then(|(_, c)| c.clone().downcast::<Constants<F>>().ok())
+  {
+    return c;
+  }
+  let c = Arc::new(Sponge::<F, Arity>::api_constants(Strength::Standard));
+  built.push((TypeId::of::<F>(), c.clone()));
+  c
 }
 
 fn pattern(n: usize) -> IOPattern {
@@ -133,7 +149,7 @@ pub fn from_bytes<F: PrimeField>(b: &[u8; 32]) -> Option<F> {
 #[cfg(test)]
 mod tests {
   use super::*;
-  use crate::engine::Fr;
+  type Fr = crate::engine::Fr<crate::engine::Pasta>;
 
   #[test]
   fn out_of_range_vectors_alias_which_is_why_verifiers_range_check() {

@@ -1,15 +1,23 @@
-//! A faster prover for nova-snark's inner-product argument: same protocol, same transcript,
-//! same proof bytes, and nova-snark's own verifier.
+//! A faster prover for nova-snark's inner-product argument (same protocol, same transcript,
+//! same proof bytes, nova-snark's own verifier), with a verifier key that stores only its
+//! generator count.
 //!
-//! Why: nova-snark 0.76's IPA prover folds the commitment generators with one generic
-//! two-point MSM per pair (`G' = r⁻¹·G_lo + r·G_hi`), about 255 doublings and 600 additions
-//! each; with n generators that is n such MSMs per opening, and it was half of the whole
-//! prove time (profile in BENCHMARKS.md). Here the generators are kept up to a common factor
-//! σ instead: `G = σ·H` with `H' = H_lo + r²·H_hi` and `σ' = σ·r⁻¹`, so each pair costs one
-//! multiplication by the *same* scalar r², whose NAF is computed once: about 255 doublings and
-//! 50 additions. σ is folded into the MSM scalars of L and R, which the verifier never sees.
+//! Why the prover: nova-snark 0.76's IPA prover folds the commitment generators with one
+//! generic two-point MSM per pair (`G' = r⁻¹·G_lo + r·G_hi`), about 255 doublings and 600
+//! additions each; with n generators that is n such MSMs per opening, and it was half of the
+//! whole prove time (profile in BENCHMARKS.md). Here the generators are kept up to a common
+//! factor σ instead: `G = σ·H` with `H' = H_lo + r²·H_hi` and `σ' = σ·r⁻¹`, so each pair costs
+//! one multiplication by the *same* scalar r², whose NAF is computed once: about 255 doublings
+//! and 50 additions. σ is folded into the MSM scalars of L and R, which the verifier never sees.
 //!
-//! Soundness does not depend on this code: `verify` is nova-snark's, unchanged, and a wrong
+//! Why the key: upstream's IPA verifier key is a copy of every commitment generator, which
+//! made keys tens of MB and cold verification seconds of point decompression. The generators
+//! are a public function of nova-snark's label (`crate::generators`), so the key here is their
+//! count, and `verify` runs nova-snark's verifier with the machine's derived table. The
+//! verifier key's digest, which Spartan absorbs into its transcript, then covers the count;
+//! prover and verifier compute it from the same struct.
+//!
+//! Soundness does not depend on the prover: `verify` is nova-snark's, unchanged, and a wrong
 //! prover can only produce proofs that fail it. Tests check that the argument is byte-equal
 //! to nova-snark's own prover on the same transcript. The upstream argument and prover key
 //! have private fields, so they are built and read through serde mirrors of their layout;
@@ -46,15 +54,23 @@ type Affine<E> = <<E as Engine>::GE as DlogGroup>::AffineGroupElement;
 
 impl<E> EvaluationEngineTrait<E> for FastIpa<E>
 where
-  E: Engine<CE = CommitmentEngine<E>>,
+  E: Engine<CE = CommitmentEngine<E>> + 'static,
   E::GE: DlogGroupExt + CurveExt<ScalarExt = E::Scalar, AffineExt = Affine<E>>,
 {
   type ProverKey = ipa_pc::ProverKey<E>;
-  type VerifierKey = ipa_pc::VerifierKey<E>;
+  type VerifierKey = IpaVerifierKey;
   type EvaluationArgument = ipa_pc::InnerProductArgument<E>;
 
   fn setup(ck: &CommitmentKey<E>) -> Result<(Self::ProverKey, Self::VerifierKey), NovaError> {
-    ipa_pc::EvaluationEngine::<E>::setup(ck)
+    // The verifier will use the public table, so the key must be (a prefix of) it: nova's
+    // public parameters derive theirs from the same label; check the first generators.
+    let expected = E::GE::from_label(crate::generators::LABEL, 3);
+    let n = ck.generators().len();
+    if n == 0 || ck.generators()[..n.min(2)] != expected[1..1 + n.min(2)] {
+      return Err(NovaError::InvalidCommitmentKeyLength);
+    }
+    let (pk, _) = ipa_pc::EvaluationEngine::<E>::setup(ck)?;
+    Ok((pk, IpaVerifierKey { generators: n as u64 }))
   }
 
   fn prove(
@@ -85,8 +101,21 @@ where
     eval: &E::Scalar,
     arg: &Self::EvaluationArgument,
   ) -> Result<(), NovaError> {
-    ipa_pc::EvaluationEngine::<E>::verify(vk, transcript, comm, point, eval, arg)
+    let n = usize::try_from(vk.generators).map_err(|_| NovaError::InvalidCommitmentKeyLength)?;
+    // Upstream's key has exactly n generators and would not open a longer vector.
+    if point.len() >= usize::BITS as usize || (1usize << point.len()) > n {
+      return Err(NovaError::InvalidCommitmentKeyLength);
+    }
+    let table = crate::generators::ipa_verifier_key::<E>(n)?;
+    ipa_pc::EvaluationEngine::<E>::verify(&table.1, transcript, comm, point, eval, arg)
   }
+}
+
+/// The IPA verifier key: how many of the public generators the committed vectors use.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct IpaVerifierKey {
+  /// Generators of the commitment key (the table's first `generators` points).
+  pub generators: u64,
 }
 
 /// The same fields in the same order as `ipa_pc::InnerProductArgument` (private upstream),
@@ -297,7 +326,8 @@ where
 #[cfg(test)]
 mod tests {
   use super::*;
-  use crate::engine::{E1, E2};
+  type E1 = nova_snark::provider::PallasEngine;
+  type E2 = nova_snark::provider::VestaEngine;
   use ff::Field;
   use halo2curves::pasta::{Pallas, Vesta};
   use nova_snark::{
@@ -333,12 +363,12 @@ mod tests {
   /// nova-snark's verifier; a tampered one must not.
   fn check_against_upstream<E>(log_n: usize, seed: u64)
   where
-    E: Engine<CE = CommitmentEngine<E>, TE = Keccak256Transcript<E>>,
+    E: Engine<CE = CommitmentEngine<E>, TE = Keccak256Transcript<E>> + 'static,
     E::GE: DlogGroupExt + CurveExt<ScalarExt = E::Scalar, AffineExt = Affine<E>>,
   {
     let mut rng = StdRng::seed_from_u64(seed);
     let n = 1usize << log_n;
-    let ck = CommitmentEngine::<E>::setup(b"fast-ipa-test", n).unwrap();
+    let ck = CommitmentEngine::<E>::setup(crate::generators::LABEL, n).unwrap();
     let (pk, vk) = FastIpa::<E>::setup(&ck).unwrap();
     let poly: Vec<E::Scalar> = (0..n).map(|_| E::Scalar::random(&mut rng)).collect();
     let point: Vec<E::Scalar> = (0..log_n).map(|_| E::Scalar::random(&mut rng)).collect();
@@ -381,13 +411,15 @@ mod tests {
     for log_n in [1, 2, 5, 9] {
       check_against_upstream::<E1>(log_n, 10 + log_n as u64);
       check_against_upstream::<E2>(log_n, 20 + log_n as u64);
+      // the succinct profile's secondary curve
+      check_against_upstream::<nova_snark::provider::GrumpkinEngine>(log_n, 30 + log_n as u64);
     }
   }
 
   #[test]
   fn wrong_lengths_are_errors() {
     type F = <E1 as Engine>::Scalar;
-    let ck = CommitmentEngine::<E1>::setup(b"fast-ipa-test", 4).unwrap();
+    let ck = CommitmentEngine::<E1>::setup(crate::generators::LABEL, 4).unwrap();
     let (pk, _) = FastIpa::<E1>::setup(&ck).unwrap();
     let comm = CommitmentEngine::<E1>::commit(&ck, &[F::ONE; 4], &F::ZERO);
     let prove = |poly_len: usize, vars: usize| {
@@ -403,5 +435,25 @@ mod tests {
       prove(8, 3).is_err(),
       "more generators needed than the key has"
     );
+    // the verifier key states its generator count and opens nothing longer
+    let (_, vk) = FastIpa::<E1>::setup(&ck).unwrap();
+    assert_eq!(vk.generators, 4);
+    let big = CommitmentEngine::<E1>::setup(crate::generators::LABEL, 8).unwrap();
+    let (big_pk, _) = FastIpa::<E1>::setup(&big).unwrap();
+    let poly = [F::ONE; 8];
+    let point = [F::ONE, F::ZERO, F::ONE];
+    let eq = EqPolynomial::new(point.to_vec()).evals();
+    let eval: F = poly.iter().zip(&eq).map(|(a, b)| *a * *b).sum();
+    let comm8 = CommitmentEngine::<E1>::commit(&big, &poly, &F::ZERO);
+    let mut t = <E1 as Engine>::TE::new(b"t");
+    let arg = FastIpa::<E1>::prove(&big, &big_pk, &mut t, &comm8, &poly, &point, &eval).unwrap();
+    let mut t = <E1 as Engine>::TE::new(b"t");
+    assert!(FastIpa::<E1>::verify(&vk, &mut t, &comm8, &point, &eval, &arg).is_err());
+    let (_, big_vk) = FastIpa::<E1>::setup(&big).unwrap();
+    let mut t = <E1 as Engine>::TE::new(b"t");
+    FastIpa::<E1>::verify(&big_vk, &mut t, &comm8, &point, &eval, &arg).unwrap();
+    // a commitment key that is not the public table is refused at setup
+    let foreign = CommitmentEngine::<E1>::setup(b"not the public label", 4).unwrap();
+    assert!(FastIpa::<E1>::setup(&foreign).is_err());
   }
 }

@@ -1,44 +1,70 @@
 //! Public parameters per segment: set up once, cached on disk under a content digest of the
-//! segment's circuit (shape, position and, in public-model mode, every constant), so a
-//! cached file can never be reused for another circuit. Long-lived workers (cluster
-//! actors) may also keep recent keys in memory ([`keep_in_memory`]).
+//! segment's circuit (profile, shape, position and, in public-model mode, every constant), so
+//! a cached file can never be reused for another circuit. Long-lived workers (cluster actors)
+//! may also keep recent keys in memory ([`keep_in_memory`]).
+use std::any::Any;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use nova_snark::traits::snark::RelaxedR1CSSNARKTrait;
 use sha2::{Digest, Sha256};
 
 use crate::circuit::{FoldStep, SegmentCircuit};
-use crate::engine::{Compressed, CompressedPk, CompressedVk, Fr, Params, S1, S2};
+use crate::engine::{Compressed, CompressedPk, CompressedVk, Fr, Params, Profile};
 use crate::error::{FoldError, Result};
 use crate::model::WeightMode;
 use crate::proof::{from_slice, to_vec};
 use crate::sealed;
+use crate::srs::Srs;
 use crate::CIRCUIT_VERSION;
 
-const CACHE_MAGIC: &[u8; 8] = b"FOLDPP\0\x01";
+const CACHE_MAGIC: &[u8; 8] = b"FOLDPP\0\x02";
 /// The nova-snark release the circuits are pinned to (part of every cache key).
 pub const NOVA_VERSION: &str = "0.76.0";
 
+/// Where segment keys come from: the parameter cache and, for the succinct profile, the SRS
+/// (needed only when parameters are not cached).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct KeySource<'a> {
+  /// The parameter cache (`None`: no cache).
+  pub cache_dir: Option<&'a Path>,
+  /// The SRS the model's keys are made with.
+  pub srs: Option<&'a Srs>,
+}
+
+impl<'a> KeySource<'a> {
+  /// A source with a cache and no SRS.
+  pub fn cache(cache_dir: Option<&'a Path>) -> Self {
+    KeySource {
+      cache_dir,
+      srs: None,
+    }
+  }
+}
+
 /// Keys of one segment.
-pub struct SegmentKeys {
+pub struct SegmentKeys<P: Profile> {
   /// Nova public parameters.
-  pub pp: Params,
+  pub pp: Params<P>,
   /// Prover key of the compressed SNARK.
-  pub pk: CompressedPk,
+  pub pk: CompressedPk<P>,
   /// Verifier key of the compressed SNARK.
-  pub vk: CompressedVk,
+  pub vk: CompressedVk<P>,
   /// Whether the parameters came from the disk cache (when first loaded).
   pub from_cache: bool,
 }
 
-/// Content digest of a segment's circuit: the parameter cache key.
-pub fn circuit_digest(seg: &SegmentCircuit<Fr>) -> [u8; 32] {
+/// Content digest of a segment's circuit under profile `P` (and, for the succinct profile,
+/// the SRS): the parameter cache key.
+pub fn circuit_digest<P: Profile>(seg: &SegmentCircuit<Fr<P>>, srs: Option<[u8; 32]>) -> [u8; 32] {
   let mut h = Sha256::new();
   h.update(b"folding/segment-circuit");
   h.update(CIRCUIT_VERSION.to_le_bytes());
   h.update(NOVA_VERSION.as_bytes());
+  h.update(P::ID.name().as_bytes());
+  if let Some(id) = srs {
+    h.update(id);
+  }
   h.update(to_vec(&seg.shape));
   if seg.shape.mode == WeightMode::Public {
     // Private-mode circuits do not depend on position or weights: one key per shape.
@@ -65,8 +91,9 @@ fn cache_path(dir: &Path, digest: &[u8; 32]) -> PathBuf {
 
 /// Most segments' keys kept in memory (0: none, the default).
 static KEEP: AtomicUsize = AtomicUsize::new(0);
-/// The kept keys, least recently used first.
-static KEPT: Mutex<Vec<([u8; 32], Arc<SegmentKeys>)>> = Mutex::new(Vec::new());
+/// The kept keys (any profile), least recently used first.
+type Kept = Vec<([u8; 32], Arc<dyn Any + Send + Sync>)>;
+static KEPT: Mutex<Kept> = Mutex::new(Vec::new());
 
 /// Keeps the keys of the `segments` most recently used segment circuits in memory, so a
 /// process that proves the same shapes again (a cluster actor, a batch) loads them once.
@@ -79,12 +106,12 @@ pub fn keep_in_memory(segments: usize) {
   kept.drain(..excess);
 }
 
-/// Sets up (or loads from memory, then from `cache_dir`) the keys of a segment.
-pub fn load_or_setup(
-  seg: &Arc<SegmentCircuit<Fr>>,
-  cache_dir: Option<&Path>,
-) -> Result<Arc<SegmentKeys>> {
-  let digest = circuit_digest(seg);
+/// Sets up (or loads from memory, then from the cache) the keys of a segment.
+pub fn load_or_setup<P: Profile>(
+  seg: &Arc<SegmentCircuit<Fr<P>>>,
+  source: &KeySource<'_>,
+) -> Result<Arc<SegmentKeys<P>>> {
+  let digest = circuit_digest::<P>(seg, source.srs.map(Srs::id));
   let keep = KEEP.load(Ordering::Relaxed);
   if keep > 0 {
     let mut kept = KEPT.lock().unwrap_or_else(|e| e.into_inner());
@@ -92,10 +119,12 @@ pub fn load_or_setup(
       let entry = kept.remove(i);
       let keys = entry.1.clone();
       kept.push(entry);
-      return Ok(keys);
+      if let Ok(keys) = keys.downcast::<SegmentKeys<P>>() {
+        return Ok(keys);
+      }
     }
   }
-  let keys = Arc::new(load_or_setup_uncached(seg, &digest, cache_dir)?);
+  let keys = Arc::new(load_or_setup_uncached::<P>(seg, &digest, source)?);
   if keep > 0 {
     let mut kept = KEPT.lock().unwrap_or_else(|e| e.into_inner());
     kept.push((digest, keys.clone()));
@@ -106,13 +135,14 @@ pub fn load_or_setup(
 }
 
 /// `load_or_setup` without the memory: from the disk cache, or a new setup.
-fn load_or_setup_uncached(
-  seg: &Arc<SegmentCircuit<Fr>>,
+fn load_or_setup_uncached<P: Profile>(
+  seg: &Arc<SegmentCircuit<Fr<P>>>,
   digest: &[u8; 32],
-  cache_dir: Option<&Path>,
-) -> Result<SegmentKeys> {
-  let digest = *digest;
-  let cached = cache_dir.and_then(|d| read_cached(&cache_path(d, &digest)));
+  source: &KeySource<'_>,
+) -> Result<SegmentKeys<P>> {
+  let cached = source
+    .cache_dir
+    .and_then(|d| read_cached::<P>(&cache_path(d, digest)));
   let from_cache = cached.is_some();
   let pp = match cached {
     Some(pp) => pp,
@@ -121,19 +151,14 @@ fn load_or_setup_uncached(
         segment: seg.clone(),
         witness: None,
       };
-      let pp = Params::setup(&template, &*S1::ck_floor(), &*S2::ck_floor()).map_err(|source| {
-        FoldError::Proving {
-          stage: "setup",
-          source,
-        }
-      })?;
-      if let Some(dir) = cache_dir {
-        write_cached(&cache_path(dir, &digest), &pp)?;
+      let pp = P::setup_params(&template, source.srs)?;
+      if let Some(dir) = source.cache_dir {
+        write_cached::<P>(&cache_path(dir, digest), &pp)?;
       }
       pp
     }
   };
-  let (pk, vk) = Compressed::setup(&pp).map_err(|source| FoldError::Proving {
+  let (pk, vk) = Compressed::<P>::setup(&pp).map_err(|source| FoldError::Proving {
     stage: "key generation",
     source,
   })?;
@@ -146,13 +171,13 @@ fn load_or_setup_uncached(
 }
 
 /// Reads a cache file; any mismatch (magic, checksum, decoding) counts as a miss.
-fn read_cached(path: &Path) -> Option<Params> {
+fn read_cached<P: Profile>(path: &Path) -> Option<Params<P>> {
   let payload = sealed::read(path, CACHE_MAGIC)?;
-  from_slice::<Params>("cached parameters", &payload).ok()
+  from_slice::<Params<P>>("cached parameters", &payload).ok()
 }
 
 /// Writes a cache file atomically.
-fn write_cached(path: &Path, pp: &Params) -> Result<()> {
+fn write_cached<P: Profile>(path: &Path, pp: &Params<P>) -> Result<()> {
   sealed::write(path, CACHE_MAGIC, &to_vec(pp)).map_err(|source| FoldError::Cache {
     path: path.display().to_string(),
     source,

@@ -2,7 +2,8 @@
 //! residual connections) on `nova_snark::frontend`,
 //! lane packing, Poseidon hashing (one sponge for circuit and native side), segment planning,
 //! folding with `RecursiveSNARK`, zero-knowledge compression, verification and versioned
-//! serialization. Nothing here knows about Python (see the `folding-py` crate).
+//! serialization, generic over two engine profiles (transparent Pasta, succinct BN254 with a
+//! universal SRS; [`engine`]). Nothing here knows about Python (see the `folding-py` crate).
 #![deny(missing_docs)]
 
 pub mod batch;
@@ -10,6 +11,7 @@ pub mod checkpoint;
 pub mod circuit;
 pub mod engine;
 pub mod error;
+pub mod generators;
 pub mod hash;
 pub mod ipa;
 pub mod keys;
@@ -22,7 +24,9 @@ pub mod profile;
 pub mod proof;
 pub mod prover;
 mod sealed;
+pub mod srs;
 pub mod verifier;
+pub mod vk;
 
 pub use error::FoldError;
 

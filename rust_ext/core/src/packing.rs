@@ -19,13 +19,19 @@
 //! exactly the range check `-2^(a-1) <= floor(acc_j / 2^s) < 2^(a-1)`; the low `s` bits are
 //! the rescale remainder and the next `a` bits are `y_j + 2^(a-1)`, whose top bit is the
 //! sign used by ReLU. Every lane is decomposed and `L k <= MAX_PACKED_BITS < log2 p`.
+//!
+//! The argument needs only `2^MAX_PACKED_BITS < p` of the step circuit's field, so it holds
+//! for both engine profiles: Pallas' scalar field has `p > 2^254`, BN254's `p > 2^253`
+//! (`tests::packed_bits_fit_both_profiles_fields` checks it), against
+//! `MAX_PACKED_BITS = 250`. The same bound makes the activation-hash packing injective.
 use ff::PrimeField;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{FoldError, Result};
 use crate::model::{ConvLayer, DenseLayer, Settings};
 
-/// Total bits of all lanes in one field element; the Pasta fields have 254/255-bit moduli.
+/// Total bits of all lanes in one field element: below both profiles' scalar fields
+/// (Pallas 255 bits, BN254 254 bits) with room to spare.
 pub const MAX_PACKED_BITS: u32 = 250;
 
 /// Activations packed per field element when hashing (`a` bits each).
@@ -251,7 +257,7 @@ pub fn pack_activations<F: PrimeField>(values: &[i64], act_bits: u32) -> Vec<F> 
 #[cfg(test)]
 mod tests {
   use super::*;
-  use crate::engine::Fr;
+  type Fr = crate::engine::Fr<crate::engine::Pasta>;
 
   fn settings() -> Settings {
     Settings {
@@ -269,6 +275,27 @@ mod tests {
     assert!(layout.lane_bits as usize * layout.lanes <= MAX_PACKED_BITS as usize);
     // one bit narrower would break the inequality the soundness argument needs
     assert!(1u128 << (layout.lane_bits - 2) <= 1000 + (1 << 12));
+  }
+
+  /// `2^MAX_PACKED_BITS < p` for both profiles' step-circuit fields: the modulus has more
+  /// than `MAX_PACKED_BITS + 1` bits, read off `-1 = p - 1`.
+  fn modulus_bits<F: PrimeField>() -> u32 {
+    let repr = (-F::ONE).to_repr();
+    let bytes = repr.as_ref();
+    let top = bytes.iter().rposition(|b| *b != 0).expect("p > 1");
+    8 * top as u32 + (8 - bytes[top].leading_zeros())
+  }
+
+  #[test]
+  fn packed_bits_fit_both_profiles_fields() {
+    for bits in [
+      modulus_bits::<crate::engine::Fr<crate::engine::Pasta>>(),
+      modulus_bits::<crate::engine::Fr<crate::engine::Bn254>>(),
+    ] {
+      assert!(bits > MAX_PACKED_BITS + 1, "modulus of {bits} bits");
+    }
+    assert_eq!(modulus_bits::<crate::engine::Fr<crate::engine::Bn254>>(), 254);
+    assert_eq!(modulus_bits::<crate::engine::Fr<crate::engine::Pasta>>(), 255);
   }
 
   #[test]

@@ -8,15 +8,16 @@
 //! It is therefore known before the segments before it are proven, which is what lets all
 //! segments be folded at once. Soundness does not rest on this module: the verifier checks
 //! every segment's SNARK and that each segment starts where the one before it ended.
-use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
+use ff::PrimeField;
+
 use crate::checkpoint::Checkpointer;
-use crate::engine::{Fr, Recursive};
+use crate::engine::{Fr, Profile, Recursive};
 use crate::error::{FoldError, Result};
 use crate::hash;
-use crate::keys;
+use crate::keys::{self, KeySource};
 use crate::model::{forward, Network, WeightMode};
 use crate::plan::{model_chain_prefix, segment_circuit, Plan, Segment};
 use crate::proof::{ProofBundle, SegmentProof, PROOF_FORMAT};
@@ -25,14 +26,14 @@ use crate::prover::{
 };
 
 /// The state before `seg`'s first step when `act` enters it.
-pub fn segment_start_state(net: &Network, seg: &Segment, act: &[i64]) -> Result<Vec<Fr>> {
-  let consts = hash::constants::<Fr>();
+pub fn segment_start_state<F: PrimeField>(net: &Network, seg: &Segment, act: &[i64]) -> Result<Vec<F>> {
+  let consts = hash::constants::<F>();
   let mut z = vec![
-    Fr::from(seg.first_step),
+    F::from(seg.first_step),
     hash::activation_hash(&consts, act, net.settings.act_bits),
   ];
   if net.mode == WeightMode::Private {
-    z.push(model_chain_prefix::<Fr>(net, seg.first_layer)?);
+    z.push(model_chain_prefix::<F>(net, seg.first_layer)?);
   }
   Ok(z)
 }
@@ -70,13 +71,14 @@ fn segment(plan: &Plan, si: usize) -> Result<&Segment> {
 /// activations entering each of its steps. Each step's output is checked against the next
 /// step's given input, so a wrong witness is an error here rather than a proof the verifier
 /// rejects. With a checkpointer the segment resumes from, and saves, its own checkpoints.
-pub fn prove_one_segment(
+#[allow(clippy::too_many_arguments)]
+pub fn prove_one_segment<P: Profile>(
   net: &Network,
   plan: &Plan,
   si: usize,
   x: &[i64],
   step_inputs: &[Vec<i64>],
-  cache_dir: Option<&Path>,
+  source: &KeySource<'_>,
   progress: &Progress,
   checkpointer: Option<&Checkpointer>,
 ) -> Result<(SegmentProof, ProveStats)> {
@@ -89,7 +91,7 @@ pub fn prove_one_segment(
     )));
   }
   net.check_input(x)?;
-  let z0 = segment_start_state(net, seg, &step_inputs[0])?;
+  let z0 = segment_start_state::<Fr<P>>(net, seg, &step_inputs[0])?;
   progress
     .total_steps
     .store(seg.num_steps as u64, Ordering::Relaxed);
@@ -98,19 +100,19 @@ pub fn prove_one_segment(
 
   let mut stats = ProveStats::default();
   let t = Instant::now();
-  let circuit = segment_circuit::<Fr>(net, seg);
-  let keys = keys::load_or_setup(&circuit, cache_dir)?;
+  let circuit = segment_circuit::<Fr<P>>(net, seg);
+  let keys = keys::load_or_setup::<P>(&circuit, source)?;
   stats.setup_s = t.elapsed().as_secs_f64();
   stats.cached_segments = keys.from_cache as u64;
 
   // A checkpoint of this segment (and of nothing else) resumes it.
-  let mut resume = Resume::default();
+  let mut resume = Resume::<P>::default();
   if let Some(c) = checkpointer
     .and_then(|c| c.load())
     .filter(|c| c.segment == si as u64 && c.finished.is_empty())
     .filter(|c| c.steps_done > 0 && c.steps_done < seg.num_steps as u64)
   {
-    if let Ok(Some(acc)) = c.recursive() {
+    if let Ok(Some(acc)) = c.recursive::<P>() {
       resume = Resume {
         steps_done: c.steps_done as usize,
         accumulator: Some(acc),
@@ -119,9 +121,9 @@ pub fn prove_one_segment(
       progress.steps_done.store(c.steps_done, Ordering::Relaxed);
     }
   }
-  let save = |steps_done: usize, r: &Recursive, cancelled: bool| match checkpointer {
+  let save = |steps_done: usize, r: &Recursive<P>, cancelled: bool| match checkpointer {
     Some(c) if cancelled || c.due(steps_done as u64, seg.num_steps as u64) => {
-      c.save(si, steps_done, Some(r), &[])
+      c.save::<P>(si, steps_done, Some(r), &[])
     }
     _ => Ok(()),
   };
@@ -151,11 +153,12 @@ pub fn prove_one_segment(
 /// segment of the plan and that they chain from `x`'s initial state to its output, so that a
 /// mix-up (another input, another plan) is a clear error here; the verifier checks the
 /// SNARKs and the same chain again.
-pub fn assemble(
+pub fn assemble<P: Profile>(
   net: &Network,
   plan: &Plan,
   x: &[i64],
   commitment: [u8; 32],
+  srs: Option<[u8; 32]>,
   mut segments: Vec<SegmentProof>,
 ) -> Result<ProofBundle> {
   let outputs = forward(net, x)?;
@@ -171,7 +174,7 @@ pub fn assemble(
       segments.len()
     )));
   }
-  let mut z = fe_bytes(&initial_state(net.mode, net.settings.act_bits, x));
+  let mut z = fe_bytes(&initial_state::<Fr<P>>(net.mode, net.settings.act_bits, x));
   for (si, (proof, seg)) in segments.iter().zip(&plan.segments).enumerate() {
     if proof.first_step != seg.first_step || proof.num_steps != seg.num_steps as u64 {
       return Err(FoldError::model(format!(
@@ -194,7 +197,7 @@ pub fn assemble(
     }
     z = proof.zn.clone();
   }
-  let consts = hash::constants::<Fr>();
+  let consts = hash::constants::<Fr<P>>();
   if z.get(1)
     != Some(&hash::to_bytes(&hash::activation_hash(
       &consts,
@@ -208,6 +211,8 @@ pub fn assemble(
   }
   Ok(ProofBundle {
     format: PROOF_FORMAT,
+    engine: P::ID,
+    srs,
     model_commitment: commitment,
     input: x.to_vec(),
     output: y,

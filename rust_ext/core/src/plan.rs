@@ -568,7 +568,7 @@ pub fn segment_circuit<F: PrimeField>(net: &Network, seg: &Segment) -> Arc<Segme
     first_step: seg.first_step,
     num_steps: seg.num_steps,
     consts,
-    poseidon: hash::constants::<F>(),
+    poseidon: (*hash::constants::<F>()).clone(),
   })
 }
 

@@ -11,7 +11,6 @@
 //!
 //! The prover's measured time per step (`ProveStats`) is then set against this floor by the
 //! benchmark (`benchmarks/run.py`).
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -28,9 +27,9 @@ use rand::{rngs::StdRng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 use crate::circuit::FoldStep;
-use crate::engine::{Fr, E1, E2};
+use crate::engine::{Fr, Profile};
 use crate::error::{FoldError, Result};
-use crate::keys;
+use crate::keys::{self, KeySource};
 use crate::model::{forward, Network};
 use crate::plan::{segment_circuit, Plan};
 use crate::prover::{initial_state, step_witness};
@@ -228,9 +227,9 @@ impl<F: PrimeField> ConstraintSystem<F> for CountingCs {
 }
 
 /// Counts a segment's step circuit per family.
-pub fn constraint_breakdown(step: &FoldStep<Fr>) -> Result<Vec<FamilyCount>> {
+pub fn constraint_breakdown<F: PrimeField>(step: &FoldStep<F>) -> Result<Vec<FamilyCount>> {
   let mut cs = CountingCs::default();
-  let z = alloc_state(&mut cs, &vec![Fr::ZERO; step.arity()])?;
+  let z = alloc_state(&mut cs, &vec![F::ZERO; step.arity()])?;
   step
     .synthesize(&mut cs, &z)
     .map_err(|e| FoldError::model(format!("synthesizing the step circuit: {e}")))?;
@@ -243,7 +242,10 @@ pub fn constraint_breakdown(step: &FoldStep<Fr>) -> Result<Vec<FamilyCount>> {
   Ok(counts)
 }
 
-fn alloc_state<CS: ConstraintSystem<Fr>>(cs: &mut CS, z: &[Fr]) -> Result<Vec<AllocatedNum<Fr>>> {
+fn alloc_state<F: PrimeField, CS: ConstraintSystem<F>>(
+  cs: &mut CS,
+  z: &[F],
+) -> Result<Vec<AllocatedNum<F>>> {
   z.iter()
     .enumerate()
     .map(|(i, v)| {
@@ -307,19 +309,21 @@ where
 
 /// Profiles every segment of `plan` on input `x`: sizes by family and the floor of one step
 /// (see the module docs). `reps` timings are taken of each part and the median kept.
-pub fn profile(
+pub fn profile<P: Profile>(
   net: &Network,
   plan: &Plan,
   x: &[i64],
-  cache_dir: Option<&Path>,
+  source: &KeySource<'_>,
   reps: usize,
 ) -> Result<Vec<SegmentProfile>> {
+  type E1<P> = <P as Profile>::E1;
+  type E2<P> = <P as Profile>::E2;
   let acts = forward(net, x)?;
   let mut out = Vec::with_capacity(plan.segments.len());
   for (si, seg) in plan.segments.iter().enumerate() {
-    let circuit = segment_circuit::<Fr>(net, seg);
+    let circuit = segment_circuit::<Fr<P>>(net, seg);
     let t = Instant::now();
-    let keys = keys::load_or_setup(&circuit, cache_dir)?;
+    let keys = keys::load_or_setup::<P>(&circuit, source)?;
     let load_ms = t.elapsed().as_secs_f64() * 1e3;
     let (primary_constraints, secondary_constraints) = keys.pp.num_constraints();
     let (primary_variables, secondary_variables) = keys.pp.num_variables();
@@ -338,9 +342,9 @@ pub fn profile(
     } else {
       acts[first - 1].clone()
     };
-    let mut z = initial_state(net.mode, net.settings.act_bits, &input);
-    z[0] = Fr::from(seg.first_step);
-    let synth = |cs: &mut SatisfyingAssignment<E1>| -> Result<()> {
+    let mut z = initial_state::<Fr<P>>(net.mode, net.settings.act_bits, &input);
+    z[0] = Fr::<P>::from(seg.first_step);
+    let synth = |cs: &mut SatisfyingAssignment<E1<P>>| -> Result<()> {
       let (w, _) = step_witness(net, seg, &circuit, 0, &input)?;
       let step = FoldStep {
         segment: circuit.clone(),
@@ -352,15 +356,15 @@ pub fn profile(
         .map_err(|e| FoldError::model(format!("synthesizing segment {si}: {e}")))?;
       Ok(())
     };
-    let mut cs = SatisfyingAssignment::<E1>::new();
+    let mut cs = SatisfyingAssignment::<E1<P>>::new();
     synth(&mut cs)?;
     let synthesis_ms = median_ms(reps, || {
-      let mut cs = SatisfyingAssignment::<E1>::new();
+      let mut cs = SatisfyingAssignment::<E1<P>>::new();
       synth(&mut cs).expect("synthesized once already");
     });
 
     // the cross term needs A z, B z, C z over the step's matrices
-    let mut shape_cs = ShapeCS::<E1>::new();
+    let mut shape_cs = ShapeCS::<E1<P>>::new();
     let zv = alloc_state(&mut shape_cs, &z)?;
     template
       .synthesize(&mut shape_cs, &zv)
@@ -371,8 +375,8 @@ pub fn profile(
     })?;
     let step_nonzeros = (shape.A().len() + shape.B().len() + shape.C().len()) as u64;
     let mut zvec = cs.aux_assignment().to_vec();
-    zvec.resize(shape.num_vars(), Fr::ZERO);
-    zvec.push(Fr::ONE);
+    zvec.resize(shape.num_vars(), Fr::<P>::ZERO);
+    zvec.push(Fr::<P>::ONE);
     zvec.extend_from_slice(&cs.input_assignment()[1..]);
     let matvec_ms = median_ms(reps, || {
       std::hint::black_box(shape.multiply_vec(&zvec).expect("sizes match the shape"));
@@ -381,23 +385,23 @@ pub fn profile(
     // the floor: the step's real witness (padded with full-size values for Nova's own
     // variables, which are hashes and curve points) and a full-size cross term
     let n1 = primary_variables.max(primary_constraints);
-    let b1 = bases::<E1>(n1);
+    let b1 = bases::<E1<P>>(n1);
     let mut w1 = cs.aux_assignment().to_vec();
     let own = w1.len();
-    w1.extend(random_scalars::<Fr>(
+    w1.extend(random_scalars::<Fr<P>>(
       primary_variables.saturating_sub(own),
       1,
     ));
     w1.truncate(primary_variables);
-    let msm_witness_ms = msm_ms::<E1>(reps, &w1, &b1);
-    let t1 = random_scalars::<Fr>(primary_constraints, 2);
-    let msm_cross_term_ms = msm_ms::<E1>(reps, &t1, &b1);
+    let msm_witness_ms = msm_ms::<E1<P>>(reps, &w1, &b1);
+    let t1 = random_scalars::<Fr<P>>(primary_constraints, 2);
+    let msm_cross_term_ms = msm_ms::<E1<P>>(reps, &t1, &b1);
     drop(b1);
     let n2 = secondary_variables.max(secondary_constraints);
-    let b2 = bases::<E2>(n2);
-    let w2 = random_scalars::<<E2 as Engine>::Scalar>(secondary_variables, 3);
-    let t2 = random_scalars::<<E2 as Engine>::Scalar>(secondary_constraints, 4);
-    let msm_secondary_ms = msm_ms::<E2>(reps, &w2, &b2) + msm_ms::<E2>(reps, &t2, &b2);
+    let b2 = bases::<E2<P>>(n2);
+    let w2 = random_scalars::<<E2<P> as Engine>::Scalar>(secondary_variables, 3);
+    let t2 = random_scalars::<<E2<P> as Engine>::Scalar>(secondary_constraints, 4);
+    let msm_secondary_ms = msm_ms::<E2<P>>(reps, &w2, &b2) + msm_ms::<E2<P>>(reps, &t2, &b2);
 
     out.push(SegmentProfile {
       segment: si,
@@ -423,7 +427,10 @@ pub fn profile(
 #[cfg(test)]
 mod tests {
   use super::*;
+  use crate::engine::Pasta;
   use crate::model::{DenseLayer, Settings, WeightMode};
+  type E1 = <Pasta as Profile>::E1;
+  type Fr = crate::engine::Fr<Pasta>;
   use crate::plan::{plan, PlanOptions};
 
   fn net(mode: WeightMode) -> Network {
@@ -500,7 +507,7 @@ mod tests {
       },
     )
     .unwrap();
-    let prof = profile(&n, &p, &[1, -2, 3, 0], None, 1).unwrap();
+    let prof = profile::<Pasta>(&n, &p, &[1, -2, 3, 0], &KeySource::default(), 1).unwrap();
     assert_eq!(prof.len(), p.segments.len());
     for s in &prof {
       assert!(s.primary_constraints > s.step_constraints());

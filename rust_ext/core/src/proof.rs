@@ -6,13 +6,15 @@
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::engine::EngineId;
 use crate::error::{FoldError, Result};
 use crate::model::WeightMode;
+use crate::vk::SegmentVk;
 
-/// Current proof bundle format.
-pub const PROOF_FORMAT: u32 = 1;
-/// Current verifier-key bundle format.
-pub const VK_FORMAT: u32 = 2;
+/// Current proof bundle format (2: engine profile and SRS pin).
+pub const PROOF_FORMAT: u32 = 2;
+/// Current verifier-key bundle format (3: engine profile, keys without derivable data).
+pub const VK_FORMAT: u32 = 3;
 const PROOF_MAGIC: &[u8; 8] = b"FOLDPRF\0";
 const VK_MAGIC: &[u8; 8] = b"FOLDVK\0\0";
 const SEGMENT_MAGIC: &[u8; 8] = b"FOLDSEG\0";
@@ -39,6 +41,11 @@ pub struct SegmentProof {
 pub struct ProofBundle {
   /// Format version.
   pub format: u32,
+  /// Engine profile the proof was made with.
+  pub engine: EngineId,
+  /// The SRS the proof was made with ([`crate::srs::srs_id`]); `None` for a transparent
+  /// profile. Stated for a clear error; what binds it is the model commitment.
+  pub srs: Option<[u8; 32]>,
   /// Commitment of the model the proof is about ([`VerifierKeyBundle::commitment`]).
   pub model_commitment: [u8; 32],
   /// Quantized input.
@@ -56,16 +63,20 @@ pub struct SegmentKey {
   pub first_step: u64,
   /// Number of steps.
   pub num_steps: u64,
-  /// The compressed SNARK's verifier key (bincode).
-  pub vk: Vec<u8>,
+  /// The segment's part of the compressed SNARK's verifier key.
+  pub vk: SegmentVk,
 }
 
 /// Everything a verifier needs: the activation encoding, the segments' keys, and (private
-/// weights) the hash-chain commitment of the weights.
+/// weights) the hash-chain commitment of the weights. What every model shares (Poseidon
+/// constants, the secondary circuit's key, commitment generators) is not here: verifiers
+/// derive it ([`crate::vk`], [`crate::generators`]) and the bundle pins its digest.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerifierKeyBundle {
   /// Format version.
   pub format: u32,
+  /// Engine profile.
+  pub engine: EngineId,
   /// Activation bit width (defines the activation hash).
   pub act_bits: u32,
   /// Weight binding mode.
@@ -76,6 +87,11 @@ pub struct VerifierKeyBundle {
   pub output_dim: u64,
   /// Segment keys, in order.
   pub segments: Vec<SegmentKey>,
+  /// Succinct profile: the SRS's `[tau]_2` (compressed), which every segment's primary key
+  /// uses; `None` for a transparent profile.
+  pub srs_g2: Option<Vec<u8>>,
+  /// Digest of the model-independent key parts the segment keys were made with.
+  pub shared_digest: [u8; 32],
   /// Private weights: the blinded hash-chain commitment of the weights.
   pub model_hash: Option<[u8; 32]>,
   /// Batch proofs: inputs per step (one segment, any number of steps); 0 for the layer
@@ -85,8 +101,10 @@ pub struct VerifierKeyBundle {
 
 impl VerifierKeyBundle {
   /// The model commitment: SHA-256 over the whole encoded bundle. In public-model mode the
-  /// segment keys hold the parameters' digests and R1CS matrices, so this binds every
-  /// weight; in private mode it binds the architecture and the weights' hash chain.
+  /// segment keys hold the parameters' digests and the primary keys (the R1CS matrices, or
+  /// the succinct profile's commitments to them), so this binds every weight; in private
+  /// mode it binds the architecture and the weights' hash chain. It also binds the profile
+  /// and the SRS.
   pub fn commitment(&self) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(b"folding/model-commitment/v1");
@@ -121,6 +139,7 @@ pub struct CommitmentHasher {
 impl CommitmentHasher {
   /// Starts a bundle of `num_segments` segment keys with the fields that precede them.
   pub fn new(
+    engine: EngineId,
     act_bits: u32,
     mode: WeightMode,
     input_dim: u64,
@@ -136,6 +155,7 @@ impl CommitmentHasher {
       &mut hash,
       &(
         VK_FORMAT,
+        engine,
         act_bits,
         mode,
         input_dim,
@@ -149,17 +169,27 @@ impl CommitmentHasher {
     }
   }
 
-  /// Adds the next segment's key (a `&[u8]` encodes like the `Vec<u8>` of [`SegmentKey`]).
-  pub fn segment(&mut self, first_step: u64, num_steps: u64, vk: &[u8]) {
+  /// Adds the next segment's key.
+  pub fn segment(&mut self, key: &SegmentKey) {
     assert!(self.segments_left > 0, "more segment keys than announced");
     self.segments_left -= 1;
-    feed(&mut self.hash, &(first_step, num_steps, vk));
+    feed(&mut self.hash, key);
   }
 
   /// Adds the fields that follow the segment keys and returns the commitment.
-  pub fn finish(mut self, model_hash: Option<[u8; 32]>, batch_items: u64) -> [u8; 32] {
+  pub fn finish(
+    mut self,
+    srs_g2: Option<&[u8]>,
+    shared_digest: [u8; 32],
+    model_hash: Option<[u8; 32]>,
+    batch_items: u64,
+  ) -> [u8; 32] {
     assert_eq!(self.segments_left, 0, "fewer segment keys than announced");
-    feed(&mut self.hash, &(model_hash, batch_items));
+    // An `Option<&[u8]>` encodes like the bundle's `Option<Vec<u8>>`.
+    feed(
+      &mut self.hash,
+      &(srs_g2, shared_digest, model_hash, batch_items),
+    );
     self.hash.finalize().into()
   }
 }
@@ -262,9 +292,18 @@ fn decode<T: DeserializeOwned>(magic: &[u8; 8], what: &str, bytes: &[u8]) -> Res
 mod tests {
   use super::*;
 
+  fn seg_vk(bytes: Vec<u8>) -> SegmentVk {
+    SegmentVk {
+      arity: 2,
+      pp_digest: [3; 32],
+      primary: bytes,
+    }
+  }
+
   fn bundle(mode: WeightMode, model_hash: Option<[u8; 32]>, batch_items: u64) -> VerifierKeyBundle {
     VerifierKeyBundle {
       format: VK_FORMAT,
+      engine: EngineId::Bn254,
       act_bits: 12,
       mode,
       input_dim: 784,
@@ -273,14 +312,16 @@ mod tests {
         SegmentKey {
           first_step: 0,
           num_steps: 31,
-          vk: (0..1000u32).map(|i| i as u8).collect(),
+          vk: seg_vk((0..1000u32).map(|i| i as u8).collect()),
         },
         SegmentKey {
           first_step: 31,
           num_steps: 1,
-          vk: vec![7; 3],
+          vk: seg_vk(vec![7; 3]),
         },
       ],
+      srs_g2: Some(vec![5; 64]),
+      shared_digest: [8; 32],
       model_hash,
       batch_items,
     }
@@ -288,6 +329,7 @@ mod tests {
 
   fn streamed(b: &VerifierKeyBundle) -> [u8; 32] {
     let mut h = CommitmentHasher::new(
+      b.engine,
       b.act_bits,
       b.mode,
       b.input_dim,
@@ -295,9 +337,14 @@ mod tests {
       b.segments.len() as u64,
     );
     for s in &b.segments {
-      h.segment(s.first_step, s.num_steps, &s.vk);
+      h.segment(s);
     }
-    h.finish(b.model_hash, b.batch_items)
+    h.finish(
+      b.srs_g2.as_deref(),
+      b.shared_digest,
+      b.model_hash,
+      b.batch_items,
+    )
   }
 
   #[test]
@@ -316,7 +363,7 @@ mod tests {
     }
     // Any field changes it.
     let mut other = bundle(WeightMode::Public, None, 0);
-    other.segments[1].vk[2] ^= 1;
+    other.segments[1].vk.primary[2] ^= 1;
     assert_ne!(
       streamed(&other),
       streamed(&bundle(WeightMode::Public, None, 0))

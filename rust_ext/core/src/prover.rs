@@ -3,25 +3,27 @@
 //!
 //! Memory stays flat in depth: only the current segment's parameters and accumulator are
 //! alive, and each step's witness is generated just before it is folded.
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
+use ff::PrimeField;
+
 use crate::checkpoint::Checkpointer;
 use crate::circuit::{FoldStep, SegmentCircuit, StepWitness};
-use crate::engine::{Compressed, Fr, Recursive};
+use crate::engine::{Compressed, Fr, Profile, Recursive};
 use crate::error::{FoldError, Result};
 use crate::hash;
-use crate::keys::{self, SegmentKeys};
+use crate::keys::{self, KeySource, SegmentKeys};
 use crate::model::{forward, Network, WeightMode};
 use crate::plan::{model_chain, segment_circuit, Plan, Segment};
 use crate::proof::{
   to_vec, CommitmentHasher, ProofBundle, SegmentKey, SegmentProof, VerifierKeyBundle, PROOF_FORMAT,
   VK_FORMAT,
 };
+use crate::srs::srs_id;
 
 /// Stages reported through [`Progress::stage`].
 pub mod stage {
@@ -90,58 +92,111 @@ pub struct ProveStats {
 }
 
 /// Canonical encodings of field elements (a state as proofs carry it).
-pub(crate) fn fe_bytes(v: &[Fr]) -> Vec<[u8; 32]> {
+pub(crate) fn fe_bytes<F: PrimeField>(v: &[F]) -> Vec<[u8; 32]> {
   v.iter().map(hash::to_bytes).collect()
 }
 
 /// The state before the first step: `[0, H(x)]`, plus the chain's initial value in private
 /// mode.
-pub fn initial_state(mode: WeightMode, act_bits: u32, x: &[i64]) -> Vec<Fr> {
-  let consts = hash::constants::<Fr>();
-  let mut z = vec![Fr::from(0u64), hash::activation_hash(&consts, x, act_bits)];
+pub fn initial_state<F: PrimeField>(mode: WeightMode, act_bits: u32, x: &[i64]) -> Vec<F> {
+  let consts = hash::constants::<F>();
+  let mut z = vec![F::from(0u64), hash::activation_hash(&consts, x, act_bits)];
   if mode == WeightMode::Private {
-    z.push(Fr::from(hash::MODEL_CHAIN_INIT));
+    z.push(F::from(hash::MODEL_CHAIN_INIT));
   }
   z
 }
 
-pub(crate) fn vk_bytes(keys: &SegmentKeys) -> Vec<u8> {
-  to_vec(&keys.vk)
+/// What every segment key of a bundle shares: the SRS element and the shared parts' digest.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct KeyCommon {
+  pub srs_g2: Option<Vec<u8>>,
+  pub shared_digest: [u8; 32],
+}
+
+impl KeyCommon {
+  /// The SRS id a proof states.
+  pub(crate) fn srs_id(&self) -> Option<[u8; 32]> {
+    self.srs_g2.as_deref().map(srs_id)
+  }
+}
+
+/// Collects segment keys, checking that they share their SRS and shared parts.
+#[derive(Default)]
+pub(crate) struct KeyCollector {
+  common: Option<KeyCommon>,
+}
+
+impl KeyCollector {
+  /// Segment `seg`'s key for the bundle.
+  pub(crate) fn key<P: Profile>(&mut self, seg: &Segment, keys: &SegmentKeys<P>) -> Result<SegmentKey> {
+    let split = crate::vk::split::<P>(&keys.vk)?;
+    let common = KeyCommon {
+      srs_g2: split.srs_g2,
+      shared_digest: split.shared.digest(),
+    };
+    match &self.common {
+      Some(c) if *c != common => {
+        return Err(FoldError::model(
+          "segments' keys were made with different SRSs or shared parameters",
+        ))
+      }
+      Some(_) => {}
+      None => self.common = Some(common),
+    }
+    Ok(SegmentKey {
+      first_step: seg.first_step,
+      num_steps: seg.num_steps as u64,
+      vk: split.segment,
+    })
+  }
+
+  /// What the collected keys share.
+  pub(crate) fn common(&self) -> Result<KeyCommon> {
+    self
+      .common
+      .clone()
+      .ok_or_else(|| FoldError::model("a model has at least one segment"))
+  }
 }
 
 /// Sets up (or loads) every segment's keys and returns the verifier-key bundle.
-pub fn setup(net: &Network, plan: &Plan, cache_dir: Option<&Path>) -> Result<VerifierKeyBundle> {
+pub fn setup<P: Profile>(net: &Network, plan: &Plan, source: &KeySource<'_>) -> Result<VerifierKeyBundle> {
   let mut segments = Vec::with_capacity(plan.segments.len());
+  let mut collector = KeyCollector::default();
   for seg in &plan.segments {
-    let circuit = segment_circuit::<Fr>(net, seg);
-    let keys = keys::load_or_setup(&circuit, cache_dir)?;
-    segments.push(SegmentKey {
-      first_step: seg.first_step,
-      num_steps: seg.num_steps as u64,
-      vk: vk_bytes(&keys),
-    });
+    let circuit = segment_circuit::<Fr<P>>(net, seg);
+    let keys = keys::load_or_setup::<P>(&circuit, source)?;
+    segments.push(collector.key(seg, &keys)?);
   }
-  verifier_key_bundle(net, segments)
+  verifier_key_bundle::<P>(net, segments, collector.common()?)
 }
 
-fn verifier_key_bundle(net: &Network, segments: Vec<SegmentKey>) -> Result<VerifierKeyBundle> {
+fn verifier_key_bundle<P: Profile>(
+  net: &Network,
+  segments: Vec<SegmentKey>,
+  common: KeyCommon,
+) -> Result<VerifierKeyBundle> {
   Ok(VerifierKeyBundle {
     format: VK_FORMAT,
+    engine: P::ID,
     act_bits: net.settings.act_bits,
     mode: net.mode,
     input_dim: net.input_dim() as u64,
     output_dim: net.output_dim() as u64,
     segments,
-    model_hash: model_hash(net)?,
+    srs_g2: common.srs_g2,
+    shared_digest: common.shared_digest,
+    model_hash: model_hash::<Fr<P>>(net)?,
     batch_items: 0,
   })
 }
 
 /// Private weights: the blinded hash-chain commitment of the weights.
-fn model_hash(net: &Network) -> Result<Option<[u8; 32]>> {
+fn model_hash<F: PrimeField>(net: &Network) -> Result<Option<[u8; 32]>> {
   Ok(match net.mode {
     WeightMode::Public => None,
-    WeightMode::Private => Some(hash::to_bytes(&model_chain::<Fr>(net)?)),
+    WeightMode::Private => Some(hash::to_bytes(&model_chain::<F>(net)?)),
   })
 }
 
@@ -157,13 +212,13 @@ impl ProveStats {
 
 /// The witness of local step `k` of `seg` on input activations `x`, with the step's output
 /// activations: the step's layers and (private weights) their salts.
-pub(crate) fn step_witness(
+pub(crate) fn step_witness<F: PrimeField>(
   net: &Network,
   seg: &Segment,
-  circuit: &SegmentCircuit<Fr>,
+  circuit: &SegmentCircuit<F>,
   k: usize,
   x: &[i64],
-) -> Result<(StepWitness<Fr>, Vec<i64>)> {
+) -> Result<(StepWitness<F>, Vec<i64>)> {
   let range = seg.step_layers(k);
   let layers: Vec<_> = net.layers[range.clone()].iter().collect();
   let salts = match net.mode {
@@ -175,10 +230,18 @@ pub(crate) fn step_witness(
 
 /// Where a segment's folding starts: from nothing, or from a checkpoint's accumulator after
 /// `steps_done` steps.
-#[derive(Default)]
-pub(crate) struct Resume {
+pub(crate) struct Resume<P: Profile> {
   pub steps_done: usize,
-  pub accumulator: Option<Recursive>,
+  pub accumulator: Option<Recursive<P>>,
+}
+
+impl<P: Profile> Default for Resume<P> {
+  fn default() -> Self {
+    Resume {
+      steps_done: 0,
+      accumulator: None,
+    }
+  }
 }
 
 /// Folds the steps of one segment from state `z0` (or from `resume`), the witness of local
@@ -186,16 +249,17 @@ pub(crate) struct Resume {
 /// step `checkpoint(steps_done, accumulator, false)` may save the accumulator; on
 /// cancellation it is called with `true` before the error returns. Returns the segment's
 /// proof, its end state and its sizes and times.
-pub(crate) fn prove_segment(
-  keys: &SegmentKeys,
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn prove_segment<P: Profile>(
+  keys: &SegmentKeys<P>,
   seg: &Segment,
-  circuit: &Arc<SegmentCircuit<Fr>>,
-  z0: Vec<Fr>,
+  circuit: &Arc<SegmentCircuit<Fr<P>>>,
+  z0: Vec<Fr<P>>,
   progress: &Progress,
-  resume: Resume,
-  mut checkpoint: impl FnMut(usize, &Recursive, bool) -> Result<()>,
-  mut witness: impl FnMut(usize) -> Result<StepWitness<Fr>>,
-) -> Result<(SegmentProof, Vec<Fr>, SegmentStats)> {
+  resume: Resume<P>,
+  mut checkpoint: impl FnMut(usize, &Recursive<P>, bool) -> Result<()>,
+  mut witness: impl FnMut(usize) -> Result<StepWitness<Fr<P>>>,
+) -> Result<(SegmentProof, Vec<Fr<P>>, SegmentStats)> {
   let mut stats = SegmentStats {
     steps: seg.num_steps as u64,
     constraints: keys.pp.num_constraints().0 as u64,
@@ -224,7 +288,7 @@ pub(crate) fn prove_segment(
     };
     match rs.as_mut() {
       None => {
-        let mut r = Recursive::new(&keys.pp, &step, &z0).map_err(fold)?;
+        let mut r = Recursive::<P>::new(&keys.pp, &step, &z0).map_err(fold)?;
         r.prove_step(&keys.pp, &step).map_err(fold)?;
         rs = Some(r);
       }
@@ -240,7 +304,7 @@ pub(crate) fn prove_segment(
 
   progress.stage.store(stage::COMPRESS, Ordering::Relaxed);
   let t = Instant::now();
-  let snark = Compressed::prove(&keys.pp, &keys.pk, &rs).map_err(|source| FoldError::Proving {
+  let snark = Compressed::<P>::prove(&keys.pp, &keys.pk, &rs).map_err(|source| FoldError::Proving {
     stage: "compress",
     source,
   })?;
@@ -266,28 +330,32 @@ pub(crate) fn prove_segment(
 /// dropped before the next are loaded, so the prover's memory does not grow with the number of
 /// segments. [`prove_with_key`] also returns the verifier-key bundle; [`prove_resumable`]
 /// keeps a checkpoint.
-pub fn prove(
+pub fn prove<P: Profile>(
   net: &Network,
   plan: &Plan,
   x: &[i64],
-  cache_dir: Option<&Path>,
+  source: &KeySource<'_>,
   progress: &Progress,
 ) -> Result<(ProofBundle, ProveStats)> {
-  prove_segments(net, plan, x, cache_dir, progress, None, |_| {})
+  prove_segments::<P>(net, plan, x, source, progress, None, |_, _| {})
 }
 
 /// [`prove`], also returning the verifier-key bundle the prover derived (every segment's key
 /// held in memory).
-pub fn prove_with_key(
+pub fn prove_with_key<P: Profile>(
   net: &Network,
   plan: &Plan,
   x: &[i64],
-  cache_dir: Option<&Path>,
+  source: &KeySource<'_>,
   progress: &Progress,
 ) -> Result<(ProofBundle, VerifierKeyBundle, ProveStats)> {
   let mut keys = Vec::with_capacity(plan.segments.len());
-  let (proof, stats) = prove_segments(net, plan, x, cache_dir, progress, None, |k| keys.push(k))?;
-  let vkb = verifier_key_bundle(net, keys)?;
+  let mut common = KeyCommon::default();
+  let (proof, stats) = prove_segments::<P>(net, plan, x, source, progress, None, |k, c| {
+    keys.push(k);
+    common = c.clone();
+  })?;
+  let vkb = verifier_key_bundle::<P>(net, keys, common)?;
   debug_assert_eq!(vkb.commitment(), proof.model_commitment);
   Ok((proof, vkb, stats))
 }
@@ -295,37 +363,30 @@ pub fn prove_with_key(
 /// [`prove`] with a checkpoint: resumes from `checkpointer`'s file when it holds a checkpoint
 /// of this proof, saves one as `checkpointer` asks (and when cancelled), and removes it once
 /// the proof is done. `stats.resumed_from_step` says where it resumed.
-pub fn prove_resumable(
+pub fn prove_resumable<P: Profile>(
   net: &Network,
   plan: &Plan,
   x: &[i64],
-  cache_dir: Option<&Path>,
+  source: &KeySource<'_>,
   progress: &Progress,
   checkpointer: &Checkpointer,
 ) -> Result<(ProofBundle, ProveStats)> {
-  let out = prove_segments(
-    net,
-    plan,
-    x,
-    cache_dir,
-    progress,
-    Some(checkpointer),
-    |_| {},
-  )?;
+  let out = prove_segments::<P>(net, plan, x, source, progress, Some(checkpointer), |_, _| {})?;
   checkpointer.clear();
   Ok(out)
 }
 
-/// Proves the segments in turn, handing each segment's key to `on_key` after hashing it into
-/// the commitment; with a checkpointer, resumes from and saves checkpoints.
-fn prove_segments(
+/// Proves the segments in turn, handing each segment's key (and what the keys share) to
+/// `on_key` after hashing it into the commitment; with a checkpointer, resumes from and saves
+/// checkpoints.
+fn prove_segments<P: Profile>(
   net: &Network,
   plan: &Plan,
   x: &[i64],
-  cache_dir: Option<&Path>,
+  source: &KeySource<'_>,
   progress: &Progress,
   checkpointer: Option<&Checkpointer>,
-  mut on_key: impl FnMut(SegmentKey),
+  mut on_key: impl FnMut(SegmentKey, &KeyCommon),
 ) -> Result<(ProofBundle, ProveStats)> {
   let outputs = forward(net, x)?;
   let y = outputs
@@ -346,7 +407,7 @@ fn prove_segments(
   let mut stats = ProveStats::default();
   let mut seg_proofs = Vec::with_capacity(plan.segments.len());
   let (mut first_segment, mut resume_steps, mut accumulator) = (0, 0, None);
-  let mut z = initial_state(net.mode, net.settings.act_bits, x);
+  let mut z = initial_state::<Fr<P>>(net.mode, net.settings.act_bits, x);
   if let Some(c) = resume {
     // The state where the finished segments end (the initial state when none is).
     let boundary = match c.finished.last() {
@@ -355,10 +416,10 @@ fn prove_segments(
         .zn
         .iter()
         .map(hash::from_bytes)
-        .collect::<Option<Vec<Fr>>>(),
+        .collect::<Option<Vec<Fr<P>>>>(),
     };
     // A checkpoint that does not decode is as good as none: start over.
-    if let (Ok(acc), Some(boundary)) = (c.recursive(), boundary) {
+    if let (Ok(acc), Some(boundary)) = (c.recursive::<P>(), boundary) {
       first_segment = c.segment as usize;
       resume_steps = c.steps_done as usize;
       accumulator = acc;
@@ -380,7 +441,9 @@ fn prove_segments(
   };
   drop(outputs);
 
+  let mut collector = KeyCollector::default();
   let mut commitment = CommitmentHasher::new(
+    P::ID,
     net.settings.act_bits,
     net.mode,
     net.input_dim() as u64,
@@ -391,17 +454,13 @@ fn prove_segments(
     progress.segment.store(si as u64, Ordering::Relaxed);
     progress.stage.store(stage::SETUP, Ordering::Relaxed);
     let t = Instant::now();
-    let circuit = segment_circuit::<Fr>(net, seg);
-    let keys = keys::load_or_setup(&circuit, cache_dir)?;
+    let circuit = segment_circuit::<Fr<P>>(net, seg);
+    let keys = keys::load_or_setup::<P>(&circuit, source)?;
     stats.setup_s += t.elapsed().as_secs_f64();
     stats.cached_segments += keys.from_cache as u64;
-    let vk = vk_bytes(&keys);
-    commitment.segment(seg.first_step, seg.num_steps as u64, &vk);
-    on_key(SegmentKey {
-      first_step: seg.first_step,
-      num_steps: seg.num_steps as u64,
-      vk,
-    });
+    let key = collector.key(seg, &keys)?;
+    commitment.segment(&key);
+    on_key(key, &collector.common()?);
     if si < first_segment {
       // Finished before the checkpoint: only its key enters the commitment.
       continue;
@@ -414,9 +473,9 @@ fn prove_segments(
     } else {
       Resume::default()
     };
-    let save = |steps_done: usize, r: &Recursive, cancelled: bool| match checkpointer {
+    let save = |steps_done: usize, r: &Recursive<P>, cancelled: bool| match checkpointer {
       Some(c) if cancelled || c.due(steps_done as u64, seg.num_steps as u64) => {
-        c.save(si, steps_done, Some(r), &seg_proofs)
+        c.save::<P>(si, steps_done, Some(r), &seg_proofs)
       }
       _ => Ok(()),
     };
@@ -440,15 +499,23 @@ fn prove_segments(
     drop(keys);
     if let Some(c) = checkpointer.filter(|_| si + 1 < plan.segments.len()) {
       // Compression is the costliest part of a segment: never redo it.
-      c.save(si + 1, 0, None, &seg_proofs)?;
+      c.save::<P>(si + 1, 0, None, &seg_proofs)?;
     }
   }
   debug_assert_eq!(act, y);
   progress.stage.store(stage::DONE, Ordering::Relaxed);
+  let common = collector.common()?;
   Ok((
     ProofBundle {
       format: PROOF_FORMAT,
-      model_commitment: commitment.finish(model_hash(net)?, 0),
+      engine: P::ID,
+      srs: common.srs_id(),
+      model_commitment: commitment.finish(
+        common.srs_g2.as_deref(),
+        common.shared_digest,
+        model_hash::<Fr<P>>(net)?,
+        0,
+      ),
       input: x.to_vec(),
       output: y,
       segments: seg_proofs,

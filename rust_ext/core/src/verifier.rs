@@ -1,28 +1,43 @@
 //! Verification of a proof bundle against a verifier-key bundle: every segment's compressed
 //! SNARK, the chain of boundary states, and the public input and output.
 //!
-//! Decoding the segments' SNARK keys (nova-snark's IPA key carries its generators as
-//! compressed points) is most of a cold verification, so [`PreparedVerifier`] decodes them
-//! once for a verifier that checks many proofs of one model. Segments are checked in
-//! parallel, each from its stated start state; since every stated end state must equal the
-//! proven one and every start state the previous end state, that is the same as checking
-//! them in order.
+//! A bundle holds each segment's own key part only; [`expand_keys`] rebuilds nova-snark's
+//! keys from them, the machine's derived shared parts and the pinned SRS element.
+//! [`PreparedVerifier`] does that once for a verifier that checks many proofs of one model.
+//! Segments are checked in parallel, each from its stated start state; since every stated end
+//! state must equal the proven one and every start state the previous end state, that is the
+//! same as checking them in order.
+use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
 
+use ff::PrimeField;
 use rayon::prelude::*;
 
-use crate::engine::{Compressed, CompressedVk, Fr};
+use crate::engine::{Compressed, CompressedVk, Fr, Profile};
 use crate::error::{FoldError, Result};
 use crate::hash;
 use crate::model::Settings;
 use crate::proof::{from_slice, ProofBundle, SegmentProof, VerifierKeyBundle};
 use crate::prover::initial_state;
+use crate::srs::srs_id;
+use crate::with_profile;
 
-pub(crate) fn decode_state(what: &str, bytes: &[[u8; 32]]) -> Result<Vec<Fr>> {
+/// What a verifier brings besides the key and the proof.
+#[derive(Clone, Debug, Default)]
+pub struct VerifyOptions {
+  /// Where the machine's derived data (shared key parts, generator tables) is cached.
+  pub cache_dir: Option<PathBuf>,
+  /// The SRS the verifier trusts ([`crate::srs::srs_id`]): a key that pins another is
+  /// rejected. `None` accepts the key's own pin.
+  pub expected_srs: Option<[u8; 32]>,
+}
+
+pub(crate) fn decode_state<F: PrimeField>(what: &str, bytes: &[[u8; 32]]) -> Result<Vec<F>> {
   bytes
     .iter()
     .map(|b| {
-      hash::from_bytes::<Fr>(b)
+      hash::from_bytes::<F>(b)
         .ok_or_else(|| FoldError::invalid(format!("{what} holds a non-canonical field element")))
     })
     .collect()
@@ -45,67 +60,86 @@ pub(crate) fn check_claimed_range(act_bits: u32, input: &[i64], output: &[i64]) 
   Ok(())
 }
 
-/// Decodes segment `si`'s compressed-SNARK key.
-fn decode_key(si: usize, key: &[u8]) -> Result<CompressedVk> {
-  from_slice(&format!("segment {si} verifier key"), key)
+fn short(id: &[u8; 32]) -> String {
+  id[..6].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Every segment's compressed-SNARK key, decoded in parallel.
-pub fn decode_segment_keys(vk: &VerifierKeyBundle) -> Result<Vec<CompressedVk>> {
+/// The key's SRS pin, checked against what the profile needs and what the verifier trusts.
+fn check_srs(vk: &VerifierKeyBundle, expected: Option<[u8; 32]>) -> Result<Option<[u8; 32]>> {
+  let pinned = vk.srs_g2.as_deref().map(srs_id);
+  match (vk.engine.needs_srs(), pinned, expected) {
+    (false, Some(_), _) => Err(FoldError::artefact(format!(
+      "a {} key pins no SRS, this one does",
+      vk.engine.name()
+    ))),
+    (true, None, _) => Err(FoldError::artefact(format!(
+      "a {} key must pin an SRS, this one does not",
+      vk.engine.name()
+    ))),
+    (false, None, Some(_)) => Err(FoldError::ModelMismatch {
+      reason: format!(
+        "an SRS was given, but the key is for the transparent {} profile",
+        vk.engine.name()
+      ),
+    }),
+    (true, Some(p), Some(e)) if p != e => Err(FoldError::ModelMismatch {
+      reason: format!(
+        "the key was made with SRS {}…, not the trusted SRS {}…",
+        short(&p),
+        short(&e)
+      ),
+    }),
+    _ => Ok(pinned),
+  }
+}
+
+/// Every segment's nova-snark key, rebuilt from the bundle (in parallel).
+pub fn expand_keys<P: Profile>(
+  vk: &VerifierKeyBundle,
+  cache_dir: Option<&Path>,
+) -> Result<Vec<CompressedVk<P>>> {
+  if vk.engine != P::ID {
+    return Err(FoldError::artefact("verifier key of another profile"));
+  }
+  check_srs(vk, None)?;
+  crate::generators::set_cache_dir(cache_dir);
+  let shared = crate::vk::shared_parts::<P>(cache_dir)?;
+  if shared.digest() != vk.shared_digest {
+    return Err(FoldError::Version {
+      reason: format!(
+        "the key was made with other model-independent {} parameters than this library \
+         derives (nova-snark {}): rebuild it with this version",
+        vk.engine.name(),
+        crate::keys::NOVA_VERSION
+      ),
+    });
+  }
   vk.segments
     .par_iter()
     .enumerate()
-    .map(|(si, s)| decode_key(si, &s.vk))
+    .map(|(si, s)| {
+      crate::vk::expand::<P>(&s.vk, &shared, vk.srs_g2.as_deref())
+        .map_err(|e| FoldError::artefact(format!("segment {si} verifier key: {e}")))
+    })
     .collect()
-}
-
-/// A segment key, prepared earlier or decoded for this verification.
-pub(crate) enum SegmentKey<'a> {
-  Prepared(&'a CompressedVk),
-  Decoded(Box<CompressedVk>),
-}
-
-impl std::ops::Deref for SegmentKey<'_> {
-  type Target = CompressedVk;
-  fn deref(&self) -> &CompressedVk {
-    match self {
-      SegmentKey::Prepared(k) => k,
-      SegmentKey::Decoded(k) => k,
-    }
-  }
-}
-
-/// Segment `si`'s key: the prepared one, or decoded now.
-pub(crate) fn segment_key<'a>(
-  prepared: Option<&'a [CompressedVk]>,
-  vk: &VerifierKeyBundle,
-  si: usize,
-) -> Result<SegmentKey<'a>> {
-  match prepared.and_then(|keys| keys.get(si)) {
-    Some(key) => Ok(SegmentKey::Prepared(key)),
-    None => Ok(SegmentKey::Decoded(Box::new(decode_key(
-      si,
-      &vk.segments[si].vk,
-    )?))),
-  }
 }
 
 /// Verifies segment `si`'s compressed SNARK from state `z` against its key; checks the
 /// stated end state and returns the proven one. Never panics on hostile bytes.
-pub(crate) fn verify_segment(
+pub(crate) fn verify_segment<P: Profile>(
   si: usize,
   sp: &SegmentProof,
-  key: &CompressedVk,
-  z: &[Fr],
-) -> Result<Vec<Fr>> {
-  let snark: Compressed = from_slice("segment proof", &sp.snark)
+  key: &CompressedVk<P>,
+  z: &[Fr<P>],
+) -> Result<Vec<Fr<P>>> {
+  let snark: Compressed<P> = from_slice("segment proof", &sp.snark)
     .map_err(|e| FoldError::invalid(format!("segment {si}: malformed SNARK ({e})")))?;
   let steps = usize::try_from(sp.num_steps)
     .map_err(|_| FoldError::invalid(format!("segment {si}: step count overflows")))?;
   let zn = catch_unwind(AssertUnwindSafe(|| snark.verify(key, steps, z)))
     .map_err(|_| FoldError::invalid(format!("segment {si}: malformed SNARK (verifier aborted)")))?
     .map_err(|e| FoldError::invalid(format!("segment {si}: SNARK does not verify ({e})")))?;
-  if decode_state("segment end state", &sp.zn)? != zn {
+  if decode_state::<Fr<P>>("segment end state", &sp.zn)? != zn {
     return Err(FoldError::invalid(format!(
       "segment {si}: stated end state differs from the proven one"
     )));
@@ -113,52 +147,114 @@ pub(crate) fn verify_segment(
   Ok(zn)
 }
 
-/// A verifier key with its segment keys decoded once, for checking many proofs of a model.
+/// A verifier key with its segment keys rebuilt once, for checking many proofs of a model.
 pub struct PreparedVerifier {
   bundle: VerifierKeyBundle,
-  keys: Vec<CompressedVk>,
+  /// `Vec<CompressedVk<P>>` for the bundle's profile `P`.
+  keys: Box<dyn Any + Send + Sync>,
   commitment: [u8; 32],
+  options: VerifyOptions,
 }
 
 impl PreparedVerifier {
-  /// Decodes the bundle's segment keys.
-  pub fn new(bundle: VerifierKeyBundle) -> Result<Self> {
-    let keys = decode_segment_keys(&bundle)?;
+  /// Rebuilds the bundle's segment keys (checking its SRS pin against `options`).
+  pub fn new(bundle: VerifierKeyBundle, options: VerifyOptions) -> Result<Self> {
+    check_srs(&bundle, options.expected_srs)?;
+    let cache = options.cache_dir.as_deref();
+    let keys: Box<dyn Any + Send + Sync> =
+      with_profile!(bundle.engine, P => Box::new(expand_keys::<P>(&bundle, cache)?));
     let commitment = bundle.commitment();
     Ok(PreparedVerifier {
       bundle,
       keys,
       commitment,
+      options,
     })
+  }
+
+  /// The key bundle.
+  pub fn bundle(&self) -> &VerifierKeyBundle {
+    &self.bundle
   }
 
   /// Checks `proof`; the same checks as [`verify`].
   pub fn verify(&self, proof: &ProofBundle) -> Result<()> {
-    verify_with(&self.bundle, Some(&self.keys), self.commitment, proof)
+    check_statement(&self.bundle, self.commitment, proof)?;
+    with_profile!(self.bundle.engine, P => {
+      let keys = self
+        .keys
+        .downcast_ref::<Vec<CompressedVk<P>>>()
+        .ok_or_else(|| FoldError::artefact("prepared keys of another profile"))?;
+      dispatch::<P>(&self.bundle, keys, self.commitment, proof)
+    })
+  }
+
+  /// The options it was prepared with.
+  pub fn options(&self) -> &VerifyOptions {
+    &self.options
   }
 }
 
 /// Checks `proof` against `vk`. Returns `Ok(())` only if every check passes.
-pub fn verify(vk: &VerifierKeyBundle, proof: &ProofBundle) -> Result<()> {
-  verify_with(vk, None, vk.commitment(), proof)
+pub fn verify(vk: &VerifierKeyBundle, proof: &ProofBundle, options: &VerifyOptions) -> Result<()> {
+  // The cheap statement checks come first, so a foreign or mismatched proof is named as
+  // such before any key is rebuilt.
+  check_srs(vk, options.expected_srs)?;
+  let commitment = vk.commitment();
+  check_statement(vk, commitment, proof)?;
+  PreparedVerifier::new(vk.clone(), options.clone())?.verify(proof)
 }
 
-/// Checks `proof` against `vk` (whose model commitment is `commitment`), with its segment
-/// keys already decoded if `keys` is given.
-fn verify_with(
-  vk: &VerifierKeyBundle,
-  keys: Option<&[CompressedVk]>,
-  commitment: [u8; 32],
-  proof: &ProofBundle,
-) -> Result<()> {
-  if vk.batch_items > 0 {
-    return crate::batch::verify(vk, keys, commitment, proof);
+/// Profile, SRS and model: a proof made for another key is named as such.
+fn check_statement(vk: &VerifierKeyBundle, commitment: [u8; 32], proof: &ProofBundle) -> Result<()> {
+  if proof.engine != vk.engine {
+    return Err(FoldError::ModelMismatch {
+      reason: format!(
+        "the proof was made with the {} profile, the key is for {}",
+        proof.engine.name(),
+        vk.engine.name()
+      ),
+    });
+  }
+  let pinned = vk.srs_g2.as_deref().map(srs_id);
+  if proof.srs != pinned {
+    return Err(FoldError::ModelMismatch {
+      reason: match (proof.srs, pinned) {
+        (Some(p), Some(k)) => format!(
+          "the proof was made with SRS {}…, the key pins SRS {}…",
+          short(&p),
+          short(&k)
+        ),
+        _ => "the proof and the key disagree on whether an SRS is used".into(),
+      },
+    });
   }
   if proof.model_commitment != commitment {
     return Err(FoldError::ModelMismatch {
       reason: "the proof is for a different model (model commitments differ)".into(),
     });
   }
+  Ok(())
+}
+
+fn dispatch<P: Profile>(
+  vk: &VerifierKeyBundle,
+  keys: &[CompressedVk<P>],
+  commitment: [u8; 32],
+  proof: &ProofBundle,
+) -> Result<()> {
+  if vk.batch_items > 0 {
+    return crate::batch::verify::<P>(vk, keys, commitment, proof);
+  }
+  verify_chain::<P>(vk, keys, proof)
+}
+
+/// The layer chain of one inference: every segment's SNARK and the states linking them.
+fn verify_chain<P: Profile>(
+  vk: &VerifierKeyBundle,
+  keys: &[CompressedVk<P>],
+  proof: &ProofBundle,
+) -> Result<()> {
   if proof.input.len() as u64 != vk.input_dim {
     return Err(FoldError::invalid(format!(
       "input has {} elements, the model takes {}",
@@ -174,7 +270,7 @@ fn verify_with(
     )));
   }
   check_claimed_range(vk.act_bits, &proof.input, &proof.output)?;
-  if proof.segments.len() != vk.segments.len() {
+  if proof.segments.len() != vk.segments.len() || keys.len() != vk.segments.len() {
     return Err(FoldError::invalid(format!(
       "the proof has {} segments, the model has {}",
       proof.segments.len(),
@@ -183,7 +279,7 @@ fn verify_with(
   }
 
   // Where each segment must start: the input's state, then each stated end state.
-  let mut starts = vec![initial_state(vk.mode, vk.act_bits, &proof.input)];
+  let mut starts = vec![initial_state::<Fr<P>>(vk.mode, vk.act_bits, &proof.input)];
   for sp in &proof.segments[..proof.segments.len().saturating_sub(1)] {
     starts.push(decode_state("segment end state", &sp.zn)?);
   }
@@ -193,12 +289,12 @@ fn verify_with(
         "segment {si} covers steps {}..{}, the model's segment {si} covers {}..{} \
          (segments reordered, dropped or foreign)",
         sp.first_step,
-        sp.first_step + sp.num_steps,
+        sp.first_step.saturating_add(sp.num_steps),
         sk.first_step,
         sk.first_step + sk.num_steps
       )));
     }
-    if decode_state("segment start state", &sp.z0)? != starts[si] {
+    if decode_state::<Fr<P>>("segment start state", &sp.z0)? != starts[si] {
       return Err(FoldError::invalid(format!(
         "segment {si} does not start where the previous one ended{}",
         if si == 0 { " (wrong input)" } else { "" }
@@ -208,11 +304,8 @@ fn verify_with(
   // The SNARKs, in parallel; the first failure in segment order is reported.
   let ends = (0..proof.segments.len())
     .into_par_iter()
-    .map(|si| {
-      let key = segment_key(keys, vk, si)?;
-      verify_segment(si, &proof.segments[si], &key, &starts[si])
-    })
-    .collect::<Vec<Result<Vec<Fr>>>>();
+    .map(|si| verify_segment::<P>(si, &proof.segments[si], &keys[si], &starts[si]))
+    .collect::<Vec<Result<Vec<Fr<P>>>>>();
   let mut z = Vec::new();
   for end in ends {
     z = end?;
@@ -222,10 +315,10 @@ fn verify_with(
   }
 
   let total: u64 = vk.segments.iter().map(|s| s.num_steps).sum();
-  if z[0] != Fr::from(total) {
+  if z[0] != Fr::<P>::from(total) {
     return Err(FoldError::invalid("the proof does not cover every step"));
   }
-  if z[1] != hash::activation_hash(&hash::constants::<Fr>(), &proof.output, vk.act_bits) {
+  if z[1] != hash::activation_hash(&hash::constants::<Fr<P>>(), &proof.output, vk.act_bits) {
     return Err(FoldError::invalid(
       "the claimed output is not the output the proof computes",
     ));

@@ -6,15 +6,22 @@ use std::sync::atomic::Ordering;
 
 mod common;
 
-use common::network;
+use common::{network, source};
 use folding_core::checkpoint::Checkpointer;
+use folding_core::engine::{Pasta, Profile};
+use folding_core::keys::KeySource;
 use folding_core::model::{Network, WeightMode};
 use folding_core::parallel::{assemble, prove_one_segment, segment_step_inputs};
 use folding_core::plan::{plan_from_segments, Plan};
 use folding_core::proof::SegmentProof;
 use folding_core::prover::{prove_with_key, Progress};
-use folding_core::verifier::verify;
+use folding_core::proof::{ProofBundle, VerifierKeyBundle};
+use folding_core::verifier::VerifyOptions;
 use folding_core::FoldError;
+
+fn verify(vk: &VerifierKeyBundle, proof: &ProofBundle) -> Result<(), FoldError> {
+  folding_core::verifier::verify(vk, proof, &VerifyOptions::default())
+}
 
 /// The 3 -> 4 head, the middle run cut in two, the tail: four segments of one layer per step.
 fn four_segments(n: &Network) -> Plan {
@@ -39,15 +46,16 @@ fn cache() -> PathBuf {
   dir
 }
 
-fn prove_apart(n: &Network, p: &Plan, x: &[i64], si: usize) -> SegmentProof {
+fn prove_apart<P: Profile>(n: &Network, p: &Plan, x: &[i64], si: usize) -> SegmentProof {
   let inputs = segment_step_inputs(n, p, si, x).unwrap();
-  let (seg, _) = prove_one_segment(
+  let cache = cache();
+  let (seg, _) = prove_one_segment::<P>(
     n,
     p,
     si,
     x,
     &inputs,
-    Some(&cache()),
+    &source::<P>(Some(&cache)),
     &Progress::default(),
     None,
   )
@@ -64,18 +72,27 @@ fn refused<T>(r: Result<T, FoldError>) -> String {
   }
 }
 
-#[test]
-fn segments_proven_apart_assemble_into_the_sequential_statement() {
-  for mode in [WeightMode::Public, WeightMode::Private] {
+for_each_profile!(segments_proven_apart_assemble_into_the_sequential_statement);
+fn segments_proven_apart_assemble_into_the_sequential_statement<P: Profile>() {
+  let cache = cache();
+  // both weight modes on the transparent profile; the succinct one differs only in keys
+  let modes: &[WeightMode] = if P::ID.needs_srs() {
+    &[WeightMode::Public]
+  } else {
+    &[WeightMode::Public, WeightMode::Private]
+  };
+  for &mode in modes {
     let n = network(mode, 4, 2);
     let p = four_segments(&n);
     let x = [6, -2, 3];
-    let (seq, vk, _) = prove_with_key(&n, &p, &x, Some(&cache()), &Progress::default()).unwrap();
+    let (seq, vk, _) =
+      prove_with_key::<P>(&n, &p, &x, &source::<P>(Some(&cache)), &Progress::default()).unwrap();
+    let srs = seq.srs;
 
     // Out of order, each on its own.
     let parts: Vec<_> = (0..p.segments.len())
       .rev()
-      .map(|si| prove_apart(&n, &p, &x, si))
+      .map(|si| prove_apart::<P>(&n, &p, &x, si))
       .collect();
     for part in &parts {
       let s = &seq
@@ -89,7 +106,7 @@ fn segments_proven_apart_assemble_into_the_sequential_statement() {
         "{mode:?}: boundary states differ"
       );
     }
-    let proof = assemble(&n, &p, &x, vk.commitment(), parts.clone()).unwrap();
+    let proof = assemble::<P>(&n, &p, &x, vk.commitment(), srs, parts.clone()).unwrap();
     assert_eq!(
       (&proof.model_commitment, &proof.input, &proof.output),
       (&seq.model_commitment, &seq.input, &seq.output)
@@ -97,12 +114,12 @@ fn segments_proven_apart_assemble_into_the_sequential_statement() {
     verify(&vk, &proof).unwrap();
 
     // A missing segment, and another input's first segment, are refused at assembly.
-    let err = refused(assemble(&n, &p, &x, vk.commitment(), parts[1..].to_vec()));
+    let err = refused(assemble::<P>(&n, &p, &x, vk.commitment(), srs, parts[1..].to_vec()));
     assert!(err.contains("segment proofs"), "{err}");
     let mut mixed = parts.clone();
     let first = mixed.len() - 1; // proven in reverse order
-    mixed[first] = prove_apart(&n, &p, &[6, -2, 4], 0);
-    let err = refused(assemble(&n, &p, &x, vk.commitment(), mixed));
+    mixed[first] = prove_apart::<P>(&n, &p, &[6, -2, 4], 0);
+    let err = refused(assemble::<P>(&n, &p, &x, vk.commitment(), srs, mixed));
     assert!(err.contains("does not start where the input ends"), "{err}");
   }
 }
@@ -114,23 +131,17 @@ fn a_wrong_witness_and_a_wrong_segment_are_refused() {
   let x = [1, 2, 3];
   let mut inputs = segment_step_inputs(&n, &p, 1, &x).unwrap();
   inputs[1][0] += 1;
-  let err = prove_one_segment(
-    &n,
-    &p,
-    1,
-    &x,
-    &inputs,
-    Some(&cache()),
-    &Progress::default(),
-    None,
-  );
+  let cache = cache();
+  let src = KeySource::cache(Some(&cache));
+  let err = prove_one_segment::<Pasta>(&n, &p, 1, &x, &inputs, &src, &Progress::default(), None);
   assert!(
     matches!(&err, Err(FoldError::InvalidModel { reason }) if reason.contains("inconsistent")),
     "{err:?}"
   );
   let short = &inputs[..1];
-  assert!(prove_one_segment(&n, &p, 1, &x, short, None, &Progress::default(), None).is_err());
-  assert!(prove_one_segment(&n, &p, 9, &x, &inputs, None, &Progress::default(), None).is_err());
+  let none = KeySource::default();
+  assert!(prove_one_segment::<Pasta>(&n, &p, 1, &x, short, &none, &Progress::default(), None).is_err());
+  assert!(prove_one_segment::<Pasta>(&n, &p, 9, &x, &inputs, &none, &Progress::default(), None).is_err());
   assert!(SegmentProof::from_bytes(b"FOLDSEG\0garbage").is_err());
 }
 
@@ -141,14 +152,17 @@ fn a_cancelled_segment_resumes_from_its_checkpoint() {
   let x = [2, 0, -1];
   let dir = std::env::temp_dir().join(format!("folding-seg-ckpt-{}", std::process::id()));
   std::fs::create_dir_all(&dir).unwrap();
-  let ck = Checkpointer::new(&dir.join("seg1.ckpt"), 1, &n, &p, &x);
+  let ck = Checkpointer::new(&dir.join("seg1.ckpt"), 1, Pasta::ID, &n, &p, &x);
   let inputs = segment_step_inputs(&n, &p, 1, &x).unwrap();
+  let cache = cache();
+  let src = KeySource::cache(Some(&cache));
 
   // Cancel after two steps (the cancel flag is read before each step).
   let progress = Progress::default();
   let cancelled = std::thread::scope(|s| {
-    let h =
-      s.spawn(|| prove_one_segment(&n, &p, 1, &x, &inputs, Some(&cache()), &progress, Some(&ck)));
+    let h = s.spawn(|| {
+      prove_one_segment::<Pasta>(&n, &p, 1, &x, &inputs, &src, &progress, Some(&ck))
+    });
     while progress.steps_done.load(Ordering::Relaxed) < 2 {
       std::thread::yield_now();
     }
@@ -160,13 +174,13 @@ fn a_cancelled_segment_resumes_from_its_checkpoint() {
     "{cancelled:?}"
   );
 
-  let (seg, stats) = prove_one_segment(
+  let (seg, stats) = prove_one_segment::<Pasta>(
     &n,
     &p,
     1,
     &x,
     &inputs,
-    None,
+    &KeySource::default(),
     &Progress::default(),
     Some(&ck),
   )
@@ -175,13 +189,13 @@ fn a_cancelled_segment_resumes_from_its_checkpoint() {
     stats.resumed_from_step > p.segments[1].first_step,
     "{stats:?}"
   );
-  let (seq, vk, _) = prove_with_key(&n, &p, &x, Some(&cache()), &Progress::default()).unwrap();
+  let (seq, vk, _) = prove_with_key::<Pasta>(&n, &p, &x, &src, &Progress::default()).unwrap();
   let mut parts: Vec<_> = [0, 2, 3]
     .iter()
-    .map(|&si| prove_apart(&n, &p, &x, si))
+    .map(|&si| prove_apart::<Pasta>(&n, &p, &x, si))
     .collect();
   parts.push(seg);
-  let proof = assemble(&n, &p, &x, vk.commitment(), parts).unwrap();
+  let proof = assemble::<Pasta>(&n, &p, &x, vk.commitment(), None, parts).unwrap();
   assert_eq!(proof.output, seq.output);
   verify(&vk, &proof).unwrap();
   let _ = std::fs::remove_dir_all(&dir);
@@ -196,14 +210,16 @@ fn keys_kept_in_memory_are_set_up_once() {
 
   let n = network(WeightMode::Public, 2, 5);
   let p = four_segments(&n);
-  let head = segment_circuit::<Fr>(&n, &p.segments[0]);
-  let tail = segment_circuit::<Fr>(&n, &p.segments[3]);
+  let head = segment_circuit::<Fr<Pasta>>(&n, &p.segments[0]);
+  let tail = segment_circuit::<Fr<Pasta>>(&n, &p.segments[3]);
+  let none = KeySource::default();
+  let load = |c| load_or_setup::<Pasta>(c, &none).unwrap();
   keep_in_memory(1);
-  let a = load_or_setup(&head, None).unwrap();
-  assert!(Arc::ptr_eq(&a, &load_or_setup(&head, None).unwrap()));
-  load_or_setup(&tail, None).unwrap(); // evicts the head's keys
-  assert!(!Arc::ptr_eq(&a, &load_or_setup(&head, None).unwrap()));
+  let a = load(&head);
+  assert!(Arc::ptr_eq(&a, &load(&head)));
+  load(&tail); // evicts the head's keys
+  assert!(!Arc::ptr_eq(&a, &load(&head)));
   keep_in_memory(0);
-  let b = load_or_setup(&head, None).unwrap();
-  assert!(!Arc::ptr_eq(&b, &load_or_setup(&head, None).unwrap()));
+  let b = load(&head);
+  assert!(!Arc::ptr_eq(&b, &load(&head)));
 }

@@ -4,20 +4,21 @@ use std::sync::atomic::Ordering;
 
 mod common;
 
-use common::{network, one_layer_per_step, ST};
+use common::{network, one_layer_per_step, source, ST};
 use folding_core::checkpoint::Checkpointer;
-use folding_core::model::{DenseLayer, Network, Settings, WeightMode};
-use folding_core::plan::{plan, PlanOptions};
+use folding_core::engine::Profile;
+use folding_core::model::{Network, WeightMode};
 use folding_core::proof::{ProofBundle, VerifierKeyBundle};
 use folding_core::prover::{prove_resumable, prove_with_key, Progress};
-use folding_core::verifier::{self, PreparedVerifier};
+use folding_core::verifier::{self, PreparedVerifier, VerifyOptions};
 use folding_core::FoldError;
 
 /// Verifies both ways, one-shot and with prepared keys, and requires the same verdict and
 /// reason from both (a key that does not decode must fail one-shot too); every accept/reject case below thereby covers both paths.
 fn verify(vk: &VerifierKeyBundle, proof: &ProofBundle) -> Result<(), FoldError> {
-  let once = verifier::verify(vk, proof);
-  let Ok(prepared) = PreparedVerifier::new(vk.clone()) else {
+  let opts = VerifyOptions::default();
+  let once = verifier::verify(vk, proof, &opts);
+  let Ok(prepared) = PreparedVerifier::new(vk.clone(), opts) else {
     assert!(once.is_err(), "a key that does not decode verified a proof");
     return once;
   };
@@ -30,9 +31,9 @@ fn verify(vk: &VerifierKeyBundle, proof: &ProofBundle) -> Result<(), FoldError> 
   once
 }
 
-fn run(n: &Network, x: &[i64]) -> (ProofBundle, VerifierKeyBundle) {
+fn run<P: Profile>(n: &Network, x: &[i64]) -> (ProofBundle, VerifierKeyBundle) {
   let p = one_layer_per_step(n);
-  let (proof, vk, _) = prove_with_key(n, &p, x, None, &Progress::default()).unwrap();
+  let (proof, vk, _) = prove_with_key::<P>(n, &p, x, &source::<P>(None), &Progress::default()).unwrap();
   (proof, vk)
 }
 
@@ -40,12 +41,13 @@ fn reason(e: FoldError) -> String {
   e.to_string()
 }
 
-#[test]
-fn public_and_private_proofs_verify_and_tampering_is_rejected() {
+for_each_profile!(public_and_private_proofs_verify_and_tampering_is_rejected);
+fn public_and_private_proofs_verify_and_tampering_is_rejected<P: Profile>() {
   for mode in [WeightMode::Public, WeightMode::Private] {
     let n = network(mode, 3, 1);
     let x = [5, -3, 7];
-    let (proof, vk) = run(&n, &x);
+    let (proof, vk) = run::<P>(&n, &x);
+    assert_eq!((proof.engine, vk.engine), (P::ID, P::ID));
     assert_eq!(proof.segments.len(), 3);
     verify(&vk, &proof).unwrap();
     // round trip through the encodings
@@ -97,12 +99,12 @@ fn public_and_private_proofs_verify_and_tampering_is_rejected() {
   }
 }
 
-#[test]
-fn proof_for_another_model_is_rejected() {
+for_each_profile!(proof_for_another_model_is_rejected);
+fn proof_for_another_model_is_rejected<P: Profile>() {
   let a = network(WeightMode::Public, 1, 1);
   let b = network(WeightMode::Public, 1, 2);
-  let (pa, vka) = run(&a, &[1, 2, 3]);
-  let (pb, vkb) = run(&b, &[1, 2, 3]);
+  let (pa, vka) = run::<P>(&a, &[1, 2, 3]);
+  let (pb, vkb) = run::<P>(&b, &[1, 2, 3]);
   assert!(matches!(
     verify(&vka, &pb),
     Err(FoldError::ModelMismatch { .. })
@@ -118,16 +120,38 @@ fn proof_for_another_model_is_rejected() {
   verify(&vkb, &pb).unwrap();
 }
 
+// Batch proofs and checkpoints are the same code for both profiles (generic over it); the
+// profile-specific parts (keys, proofs, verification) are covered for both above and in
+// tests/engines.rs, so these run on the transparent profile, which proves faster.
 #[test]
 fn batch_proofs_verify_and_tampered_swapped_truncated_or_foreign_ones_are_rejected() {
-  use folding_core::batch;
+  batch_proofs::<folding_core::engine::Pasta>();
+}
+
+#[test]
+fn a_succinct_batch_proof_verifies_with_the_batch_key() {
+  use folding_core::engine::Bn254;
+  let n = network(WeightMode::Public, 1, 3);
+  let xs: Vec<Vec<i64>> = vec![vec![1, 2, 3], vec![-4, 5, -6], vec![7, 0, -7]];
+  let (proof, vk, _) =
+    folding_core::batch::prove::<Bn254>(&n, 2, &xs, &source::<Bn254>(None), &Progress::default())
+      .unwrap();
+  verify(&vk, &proof).unwrap();
+  let mut bad = proof.clone();
+  bad.output[1] += 1;
+  assert!(verify(&vk, &bad).is_err());
+}
+
+fn batch_proofs<P: Profile>() {
   use folding_core::model::forward;
+  use folding_core::batch;
+  let src = source::<P>(None);
   let n = network(WeightMode::Public, 1, 3);
   let xs: Vec<Vec<i64>> = (0..5)
     .map(|t| vec![t * 37 - 90, 60 - t * 25, (t * 53) % 100 - 50])
     .collect();
   let items = 2;
-  let (proof, vk, stats) = batch::prove(&n, items, &xs, None, &Progress::default()).unwrap();
+  let (proof, vk, stats) = batch::prove::<P>(&n, items, &xs, &src, &Progress::default()).unwrap();
   assert_eq!(
     stats.segments[0].steps, 3,
     "5 inputs, 2 per step: padded to 6"
@@ -143,7 +167,7 @@ fn batch_proofs_verify_and_tampered_swapped_truncated_or_foreign_ones_are_reject
   let vk2 = VerifierKeyBundle::from_bytes(&vk.to_bytes()).unwrap();
   verify(&vk2, &ProofBundle::from_bytes(&proof.to_bytes()).unwrap()).unwrap();
   // the same key serves another batch size
-  let (other, _, _) = batch::prove(&n, items, &xs[..2], None, &Progress::default()).unwrap();
+  let (other, _, _) = batch::prove::<P>(&n, items, &xs[..2], &src, &Progress::default()).unwrap();
   verify(&vk, &other).unwrap();
 
   let rejects = |bad: &ProofBundle, what: &str| {
@@ -197,12 +221,13 @@ fn batch_proofs_verify_and_tampered_swapped_truncated_or_foreign_ones_are_reject
 
   // foreign: a single-inference proof against the batch key, and the other way round
   let p = one_layer_per_step(&n);
-  let (single, single_vk, _) = prove_with_key(&n, &p, &xs[0], None, &Progress::default()).unwrap();
+  let (single, single_vk, _) =
+    prove_with_key::<P>(&n, &p, &xs[0], &src, &Progress::default()).unwrap();
   assert!(verify(&vk, &single).is_err());
   assert!(verify(&single_vk, &proof).is_err());
   // a batch proof of another model
   let m = network(WeightMode::Public, 1, 4);
-  let (foreign, _, _) = batch::prove(&m, items, &xs, None, &Progress::default()).unwrap();
+  let (foreign, _, _) = batch::prove::<P>(&m, items, &xs, &src, &Progress::default()).unwrap();
   assert!(matches!(
     verify(&vk, &foreign),
     Err(FoldError::ModelMismatch { .. })
@@ -212,16 +237,16 @@ fn batch_proofs_verify_and_tampered_swapped_truncated_or_foreign_ones_are_reject
   rejects(&relabelled, "another model's batch proof relabelled");
 
   // bad requests are typed errors, never panics
-  assert!(batch::prove(&n, items, &[], None, &Progress::default()).is_err());
-  assert!(batch::prove(&n, 0, &xs, None, &Progress::default()).is_err());
-  assert!(batch::prove(&n, items, &[vec![1000, 0, 0]], None, &Progress::default()).is_err());
+  assert!(batch::prove::<P>(&n, items, &[], &src, &Progress::default()).is_err());
+  assert!(batch::prove::<P>(&n, 0, &xs, &src, &Progress::default()).is_err());
+  assert!(batch::prove::<P>(&n, items, &[vec![1000, 0, 0]], &src, &Progress::default()).is_err());
   let private = network(WeightMode::Private, 1, 3);
-  assert!(batch::prove(&private, items, &xs, None, &Progress::default()).is_err());
+  assert!(batch::prove::<P>(&private, items, &xs, &src, &Progress::default()).is_err());
 }
 
 /// Proves with a checkpoint, cancelling once `cancel_at` steps are folded; returns the error
 /// or the proof with the step it resumed from.
-fn prove_checkpointed(
+fn prove_checkpointed<P: Profile>(
   n: &Network,
   p: &folding_core::plan::Plan,
   x: &[i64],
@@ -240,7 +265,7 @@ fn prove_checkpointed(
         progress.cancel.store(true, Ordering::Relaxed);
       });
     }
-    let out = prove_resumable(n, p, x, Some(cache), &progress, ck);
+    let out = prove_resumable::<P>(n, p, x, &source::<P>(Some(cache)), &progress, ck);
     progress.steps_done.store(u64::MAX, Ordering::Relaxed); // release the watcher
     out.map(|(proof, stats)| (proof, stats.resumed_from_step))
   })
@@ -248,18 +273,26 @@ fn prove_checkpointed(
 
 #[test]
 fn a_cancelled_proof_resumes_from_its_checkpoint_and_verifies() {
+  resumes_from_checkpoint::<folding_core::engine::Pasta>();
+}
+
+fn resumes_from_checkpoint<P: Profile>() {
   for mode in [WeightMode::Public, WeightMode::Private] {
     // Segments of 1, 4 and 1 steps: the cancel lands inside the middle one.
     let n = network(mode, 4, 3);
     let x = [2, -1, 4];
     let p = one_layer_per_step(&n);
-    let dir = std::env::temp_dir().join(format!("folding-ckpt-{}-{mode:?}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!(
+      "folding-ckpt-{}-{mode:?}-{}",
+      std::process::id(),
+      P::ID.name()
+    ));
     let (path, cache) = (dir.join("proof.ckpt"), dir.join("params"));
     let (reference, vk, _) =
-      prove_with_key(&n, &p, &x, Some(&cache), &Progress::default()).unwrap();
-    let ck = Checkpointer::new(&path, 1, &n, &p, &x);
+      prove_with_key::<P>(&n, &p, &x, &source::<P>(Some(&cache)), &Progress::default()).unwrap();
+    let ck = Checkpointer::new(&path, 1, P::ID, &n, &p, &x);
 
-    let err = prove_checkpointed(&n, &p, &x, &ck, &cache, Some(3))
+    let err = prove_checkpointed::<P>(&n, &p, &x, &ck, &cache, Some(3))
       .err()
       .expect("cancelled");
     assert!(matches!(err, FoldError::Cancelled), "{err}");
@@ -268,7 +301,7 @@ fn a_cancelled_proof_resumes_from_its_checkpoint_and_verifies() {
     assert!(saved.segment >= 1, "the first segment was finished");
 
     // Another input's checkpointer ignores it; a corrupt file is ignored too.
-    assert!(Checkpointer::new(&path, 1, &n, &p, &[0, 0, 0])
+    assert!(Checkpointer::new(&path, 1, P::ID, &n, &p, &[0, 0, 0])
       .load()
       .is_none());
     let good = std::fs::read(&path).unwrap();
@@ -279,7 +312,7 @@ fn a_cancelled_proof_resumes_from_its_checkpoint_and_verifies() {
     assert!(ck.load().is_none());
     std::fs::write(&path, &good).unwrap();
 
-    let (resumed, from) = prove_checkpointed(&n, &p, &x, &ck, &cache, None).unwrap();
+    let (resumed, from) = prove_checkpointed::<P>(&n, &p, &x, &ck, &cache, None).unwrap();
     assert!(from >= 3, "resumed from step {from}");
     assert!(
       !path.exists(),

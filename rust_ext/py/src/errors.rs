@@ -55,6 +55,7 @@ pub fn to_py(py: Python<'_>, err: FoldError) -> PyErr {
     FoldError::ModelMismatch { .. } => raise(py, "ModelMismatchError", Some(msg), None),
     FoldError::InvalidProof { reason } => raise(py, "VerificationError", Some(reason), None),
     FoldError::Cancelled => raise(py, "CancelledError", Some(msg), None),
+    FoldError::Srs { .. } => raise(py, "SrsError", Some(msg), None),
     FoldError::Proving { .. } | FoldError::Cache { .. } | FoldError::Checkpoint { .. } => {
       raise(py, "ProvingError", Some(msg), None)
     }

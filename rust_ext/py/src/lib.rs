@@ -6,6 +6,8 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use folding_core::checkpoint::Checkpointer;
+use folding_core::engine::EngineId;
+use folding_core::keys::KeySource;
 use folding_core::model::{
   self, ConvLayer, DenseLayer, Layer, Network, PoolLayer, PoolOp, Settings, Skip, WeightMode,
   Window,
@@ -13,7 +15,9 @@ use folding_core::model::{
 use folding_core::plan::{self, Plan, PlanOptions};
 use folding_core::proof::{ProofBundle, SegmentProof, VerifierKeyBundle};
 use folding_core::prover::{self, stage};
-use folding_core::{batch, parallel, profile, verifier, FoldError};
+use folding_core::srs::Srs;
+use folding_core::verifier::VerifyOptions;
+use folding_core::{batch, parallel, profile, verifier, with_profile, FoldError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
@@ -95,11 +99,25 @@ impl Progress {
   }
 }
 
-/// A quantized network held natively, with its segment plan.
+fn engine_id(name: &str) -> PyResult<EngineId> {
+  EngineId::from_name(name).ok_or_else(|| {
+    pyo3::exceptions::PyValueError::new_err(format!(
+      "unknown engine {name:?}: expected \"pasta\" or \"bn254\""
+    ))
+  })
+}
+
+/// Opens (and checks) an SRS file if one is named.
+fn open_srs(path: Option<&PathBuf>) -> Result<Option<Srs>, FoldError> {
+  path.map(|p| Srs::open(p)).transpose()
+}
+
+/// A quantized network held natively, with its segment plan and engine profile.
 #[pyclass(module = "folding._native", frozen)]
 struct NativeModel {
   net: Network,
   plan: Plan,
+  engine: EngineId,
 }
 
 /// One layer from Python: `(kind, n_in, n_out, relu, weight_i64_le, bias_i64_le, window,
@@ -197,7 +215,7 @@ impl NativeModel {
   /// `segments` (`(first_layer, num_steps, layers_per_step)` triples) fixes the plan;
   /// otherwise it is planned with `layers_per_step` and the nonzero budget.
   #[new]
-  #[pyo3(signature = (act_bits, weight_bits, shift, layers, private, salts, segments=None, layers_per_step=None, max_segment_nnz=None, max_segment_steps=None))]
+  #[pyo3(signature = (act_bits, weight_bits, shift, layers, private, salts, segments=None, layers_per_step=None, max_segment_nnz=None, max_segment_steps=None, engine="pasta"))]
   #[allow(clippy::too_many_arguments)]
   fn new(
     py: Python<'_>,
@@ -211,7 +229,9 @@ impl NativeModel {
     layers_per_step: Option<usize>,
     max_segment_nnz: Option<usize>,
     max_segment_steps: Option<usize>,
+    engine: &str,
   ) -> PyResult<Self> {
+    let engine = engine_id(engine)?;
     let layers = layers
       .into_iter()
       .enumerate()
@@ -247,8 +267,19 @@ impl NativeModel {
           },
         )?,
       };
-      Ok(Self { net, plan })
+      Ok(Self { net, plan, engine })
     })
+  }
+
+  /// The engine profile's name.
+  #[getter]
+  fn engine(&self) -> &'static str {
+    self.engine.name()
+  }
+
+  /// `log2` of the SRS size (G1 powers) the bn254 engine needs for this model's keys.
+  fn srs_log_size(&self, py: Python<'_>) -> PyResult<u32> {
+    run(py, || folding_core::engine::srs_log_size(&self.net, &self.plan))
   }
 
   /// The plan: one dict per segment (layers, steps, shape and size estimates).
@@ -280,6 +311,10 @@ impl NativeModel {
           .collect();
         d.set_item("slots", slots)?;
         d.set_item("estimated_constraints", plan::estimate_constraints(s))?;
+        if self.engine.needs_srs() {
+          let need = run(py, || folding_core::engine::segment_srs_log_size(&self.net, s))?;
+          d.set_item("srs_log_size", need)?;
+        }
         Ok(d)
       })
       .collect()
@@ -291,14 +326,21 @@ impl NativeModel {
   }
 
   /// Sets up (or loads from `cache_dir`) every segment's keys; returns the verifier key.
-  #[pyo3(signature = (cache_dir=None))]
+  /// The bn254 profile needs `srs` (a Powers-of-Tau file) unless the parameters are cached.
+  #[pyo3(signature = (cache_dir=None, srs=None))]
   fn setup<'py>(
     &self,
     py: Python<'py>,
     cache_dir: Option<PathBuf>,
+    srs: Option<PathBuf>,
   ) -> PyResult<Bound<'py, PyBytes>> {
     let vk = run(py, || {
-      prover::setup(&self.net, &self.plan, cache_dir.as_deref())
+      let srs = open_srs(srs.as_ref())?;
+      let source = KeySource {
+        cache_dir: cache_dir.as_deref(),
+        srs: srs.as_ref(),
+      };
+      with_profile!(self.engine, P => prover::setup::<P>(&self.net, &self.plan, &source))
     })?;
     Ok(PyBytes::new(py, &vk.to_bytes()))
   }
@@ -307,7 +349,8 @@ impl NativeModel {
   /// proof resumes from that file when it holds a checkpoint of this very proof, saves one
   /// every `checkpoint_every` steps, after each segment and when cancelled, and removes it
   /// when done.
-  #[pyo3(signature = (x, cache_dir=None, progress=None, checkpoint=None, checkpoint_every=0))]
+  #[pyo3(signature = (x, cache_dir=None, progress=None, checkpoint=None, checkpoint_every=0, srs=None))]
+  #[allow(clippy::too_many_arguments)]
   fn prove<'py>(
     &self,
     py: Python<'py>,
@@ -316,20 +359,26 @@ impl NativeModel {
     progress: Option<&Progress>,
     checkpoint: Option<PathBuf>,
     checkpoint_every: u64,
+    srs: Option<PathBuf>,
   ) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyDict>)> {
     // The prover hashes the model commitment one segment key at a time and keeps no key:
     // the compiled model has the verifier key, and holding every segment's key (tens of MB in
     // public-model mode) showed in the prover's peak memory.
     let handle = progress.map(|p| p.inner.clone()).unwrap_or_default();
     let (proof, stats) = run(py, || {
-      let cache = cache_dir.as_deref();
-      let (proof, stats) = match &checkpoint {
-        None => prover::prove(&self.net, &self.plan, &x, cache, &handle)?,
-        Some(path) => {
-          let ck = Checkpointer::new(path, checkpoint_every, &self.net, &self.plan, &x);
-          prover::prove_resumable(&self.net, &self.plan, &x, cache, &handle, &ck)?
-        }
+      let srs = open_srs(srs.as_ref())?;
+      let source = KeySource {
+        cache_dir: cache_dir.as_deref(),
+        srs: srs.as_ref(),
       };
+      let (net, plan) = (&self.net, &self.plan);
+      let (proof, stats) = with_profile!(self.engine, P => match &checkpoint {
+        None => prover::prove::<P>(net, plan, &x, &source, &handle)?,
+        Some(path) => {
+          let ck = Checkpointer::new(path, checkpoint_every, self.engine, net, plan, &x);
+          prover::prove_resumable::<P>(net, plan, &x, &source, &handle, &ck)?
+        }
+      });
       Ok((proof.to_bytes(), stats))
     })?;
     let d = stats_dict(py, &stats)?;
@@ -339,7 +388,7 @@ impl NativeModel {
   /// Proves segment `segment` alone from the activations entering each of its steps (a
   /// cluster worker's share of one proof); returns `(segment_proof, stats)`. With
   /// `checkpoint` the segment resumes from, and saves, its own checkpoint file.
-  #[pyo3(signature = (segment, x, step_inputs, cache_dir=None, progress=None, checkpoint=None, checkpoint_every=0))]
+  #[pyo3(signature = (segment, x, step_inputs, cache_dir=None, progress=None, checkpoint=None, checkpoint_every=0, srs=None))]
   #[allow(clippy::too_many_arguments)]
   fn prove_segment<'py>(
     &self,
@@ -351,22 +400,28 @@ impl NativeModel {
     progress: Option<&Progress>,
     checkpoint: Option<PathBuf>,
     checkpoint_every: u64,
+    srs: Option<PathBuf>,
   ) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyDict>)> {
     let handle = progress.map(|p| p.inner.clone()).unwrap_or_default();
     let (proof, stats) = run(py, || {
-      let ck = checkpoint
-        .as_deref()
-        .map(|path| Checkpointer::new(path, checkpoint_every, &self.net, &self.plan, &x));
-      let (proof, stats) = parallel::prove_one_segment(
+      let srs = open_srs(srs.as_ref())?;
+      let source = KeySource {
+        cache_dir: cache_dir.as_deref(),
+        srs: srs.as_ref(),
+      };
+      let ck = checkpoint.as_deref().map(|path| {
+        Checkpointer::new(path, checkpoint_every, self.engine, &self.net, &self.plan, &x)
+      });
+      let (proof, stats) = with_profile!(self.engine, P => parallel::prove_one_segment::<P>(
         &self.net,
         &self.plan,
         segment,
         &x,
         &step_inputs,
-        cache_dir.as_deref(),
+        &source,
         &handle,
         ck.as_ref(),
-      )?;
+      )?);
       Ok((proof.to_bytes(), stats))
     })?;
     let d = stats_dict(py, &stats)?;
@@ -374,41 +429,55 @@ impl NativeModel {
   }
 
   /// Puts segment proofs (any order) together into the proof of input `x` for the model
-  /// whose verifier key has commitment `commitment`; checks that they chain from `x` to its
-  /// output.
+  /// whose verifier key has commitment `commitment` (and pins SRS `srs`, the bn254
+  /// profile); checks that they chain from `x` to its output.
+  #[pyo3(signature = (x, segments, commitment, srs=None))]
   fn assemble<'py>(
     &self,
     py: Python<'py>,
     x: Vec<i64>,
     segments: Vec<Vec<u8>>,
     commitment: [u8; 32],
+    srs: Option<[u8; 32]>,
   ) -> PyResult<Bound<'py, PyBytes>> {
     let proof = run(py, || {
       let parts = segments
         .iter()
         .map(|b| SegmentProof::from_bytes(b))
         .collect::<Result<Vec<_>, _>>()?;
-      Ok(parallel::assemble(&self.net, &self.plan, &x, commitment, parts)?.to_bytes())
+      let (net, plan) = (&self.net, &self.plan);
+      let proof = with_profile!(self.engine, P => {
+        parallel::assemble::<P>(net, plan, &x, commitment, srs, parts)?
+      });
+      Ok(proof.to_bytes())
     })?;
     Ok(PyBytes::new(py, &proof))
   }
 
   /// Sets up (or loads) the batch step's keys for `items` inputs per step; returns the
   /// batch verifier key (one key serves any batch size).
-  #[pyo3(signature = (items, cache_dir=None))]
+  #[pyo3(signature = (items, cache_dir=None, srs=None))]
   fn setup_batch<'py>(
     &self,
     py: Python<'py>,
     items: usize,
     cache_dir: Option<PathBuf>,
+    srs: Option<PathBuf>,
   ) -> PyResult<Bound<'py, PyBytes>> {
-    let vk = run(py, || batch::setup(&self.net, items, cache_dir.as_deref()))?;
+    let vk = run(py, || {
+      let srs = open_srs(srs.as_ref())?;
+      let source = KeySource {
+        cache_dir: cache_dir.as_deref(),
+        srs: srs.as_ref(),
+      };
+      with_profile!(self.engine, P => batch::setup::<P>(&self.net, items, &source))
+    })?;
     Ok(PyBytes::new(py, &vk.to_bytes()))
   }
 
   /// Proves a batch of inputs, `items` per step; returns `(proof, verifier_key, stats)`.
   /// The proof states the batch padded with zero inputs to a multiple of `items`.
-  #[pyo3(signature = (xs, items, cache_dir=None, progress=None))]
+  #[pyo3(signature = (xs, items, cache_dir=None, progress=None, srs=None))]
   fn prove_batch<'py>(
     &self,
     py: Python<'py>,
@@ -416,10 +485,16 @@ impl NativeModel {
     items: usize,
     cache_dir: Option<PathBuf>,
     progress: Option<&Progress>,
+    srs: Option<PathBuf>,
   ) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyBytes>, Bound<'py, PyDict>)> {
     let handle = progress.map(|p| p.inner.clone()).unwrap_or_default();
     let (proof, vk, stats) = run(py, || {
-      batch::prove(&self.net, items, &xs, cache_dir.as_deref(), &handle)
+      let srs = open_srs(srs.as_ref())?;
+      let source = KeySource {
+        cache_dir: cache_dir.as_deref(),
+        srs: srs.as_ref(),
+      };
+      with_profile!(self.engine, P => batch::prove::<P>(&self.net, items, &xs, &source, &handle))
     })?;
     Ok((
       PyBytes::new(py, &proof.to_bytes()),
@@ -430,16 +505,22 @@ impl NativeModel {
 
   /// Profiles each segment against its MSM floor (see `folding_core::profile`): one dict
   /// per segment with sizes by constraint family and the timings of one step's parts.
-  #[pyo3(signature = (x, cache_dir=None, reps=3))]
+  #[pyo3(signature = (x, cache_dir=None, reps=3, srs=None))]
   fn profile<'py>(
     &self,
     py: Python<'py>,
     x: Vec<i64>,
     cache_dir: Option<PathBuf>,
     reps: usize,
+    srs: Option<PathBuf>,
   ) -> PyResult<Vec<Bound<'py, PyDict>>> {
     let prof = run(py, || {
-      profile::profile(&self.net, &self.plan, &x, cache_dir.as_deref(), reps)
+      let srs = open_srs(srs.as_ref())?;
+      let source = KeySource {
+        cache_dir: cache_dir.as_deref(),
+        srs: srs.as_ref(),
+      };
+      with_profile!(self.engine, P => profile::profile::<P>(&self.net, &self.plan, &x, &source, reps))
     })?;
     prof
       .iter()
@@ -506,13 +587,29 @@ fn keep_keys_in_memory(segments: usize) {
   folding_core::keys::keep_in_memory(segments);
 }
 
+fn verify_options(cache_dir: Option<PathBuf>, expected_srs: Option<[u8; 32]>) -> VerifyOptions {
+  VerifyOptions {
+    cache_dir,
+    expected_srs,
+  }
+}
+
 /// Verifies an encoded proof against an encoded verifier key; raises on any failure.
+/// `cache_dir` holds the machine's derived key parts; `expected_srs` (an SRS id) makes a key
+/// that pins another SRS fail.
 #[pyfunction]
-fn verify(py: Python<'_>, verifier_key: Vec<u8>, proof: Vec<u8>) -> PyResult<()> {
+#[pyo3(signature = (verifier_key, proof, cache_dir=None, expected_srs=None))]
+fn verify(
+  py: Python<'_>,
+  verifier_key: Vec<u8>,
+  proof: Vec<u8>,
+  cache_dir: Option<PathBuf>,
+  expected_srs: Option<[u8; 32]>,
+) -> PyResult<()> {
   run(py, move || {
     let vk = VerifierKeyBundle::from_bytes(&verifier_key)?;
     let proof = ProofBundle::from_bytes(&proof)?;
-    verifier::verify(&vk, &proof)
+    verifier::verify(&vk, &proof, &verify_options(cache_dir, expected_srs))
   })
 }
 
@@ -526,9 +623,18 @@ struct PreparedVerifier {
 #[pymethods]
 impl PreparedVerifier {
   #[new]
-  fn new(py: Python<'_>, verifier_key: Vec<u8>) -> PyResult<Self> {
+  #[pyo3(signature = (verifier_key, cache_dir=None, expected_srs=None))]
+  fn new(
+    py: Python<'_>,
+    verifier_key: Vec<u8>,
+    cache_dir: Option<PathBuf>,
+    expected_srs: Option<[u8; 32]>,
+  ) -> PyResult<Self> {
     let inner = run(py, move || {
-      verifier::PreparedVerifier::new(VerifierKeyBundle::from_bytes(&verifier_key)?)
+      verifier::PreparedVerifier::new(
+        VerifierKeyBundle::from_bytes(&verifier_key)?,
+        verify_options(cache_dir, expected_srs),
+      )
     })?;
     Ok(PreparedVerifier {
       inner: Arc::new(inner),
@@ -556,6 +662,8 @@ fn model_commitment<'py>(py: Python<'py>, verifier_key: Vec<u8>) -> PyResult<Bou
 fn proof_info<'py>(py: Python<'py>, proof: Vec<u8>) -> PyResult<Bound<'py, PyDict>> {
   let p = run(py, move || ProofBundle::from_bytes(&proof))?;
   let d = PyDict::new(py);
+  d.set_item("engine", p.engine.name())?;
+  d.set_item("srs_id", p.srs.map(|s| PyBytes::new(py, &s)))?;
   d.set_item("model_commitment", PyBytes::new(py, &p.model_commitment))?;
   d.set_item("input", p.input)?;
   d.set_item("output", p.output)?;
@@ -577,12 +685,42 @@ fn verifier_key_info<'py>(py: Python<'py>, verifier_key: &[u8]) -> PyResult<Boun
   })?;
   let d = PyDict::new(py);
   d.set_item("model_commitment", PyBytes::new(py, &commitment))?;
+  d.set_item("engine", vk.engine.name())?;
+  d.set_item(
+    "srs_id",
+    vk.srs_g2
+      .as_deref()
+      .map(|g| PyBytes::new(py, &folding_core::srs::srs_id(g))),
+  )?;
   d.set_item("act_bits", vk.act_bits)?;
   d.set_item("private", vk.mode == WeightMode::Private)?;
   d.set_item("input_dim", vk.input_dim)?;
   d.set_item("output_dim", vk.output_dim)?;
   d.set_item("segments", vk.segments.len())?;
   Ok(d)
+}
+
+fn srs_dict<'py>(py: Python<'py>, srs: &Srs) -> PyResult<Bound<'py, PyDict>> {
+  let d = PyDict::new(py);
+  d.set_item("path", srs.path().display().to_string())?;
+  d.set_item("log_size", srs.log_size())?;
+  d.set_item("id", PyBytes::new(py, &srs.id()))?;
+  d.set_item("tau_g2", PyBytes::new(py, &srs.tau_g2()))?;
+  Ok(d)
+}
+
+/// Makes a single-party SRS of `2^log_size` powers at `path`; returns its description.
+#[pyfunction]
+fn srs_new<'py>(py: Python<'py>, path: PathBuf, log_size: u32) -> PyResult<Bound<'py, PyDict>> {
+  let srs = run(py, move || Srs::generate(&path, log_size))?;
+  srs_dict(py, &srs)
+}
+
+/// Opens and checks an SRS file; returns its description (path, log_size, id, tau_g2).
+#[pyfunction]
+fn srs_info<'py>(py: Python<'py>, path: PathBuf) -> PyResult<Bound<'py, PyDict>> {
+  let srs = run(py, move || Srs::open(&path))?;
+  srs_dict(py, &srs)
 }
 
 /// The Rust core of `folding` (private: use the `folding` package).
@@ -596,6 +734,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
   m.add_function(wrap_pyfunction!(proof_info, m)?)?;
   m.add_function(wrap_pyfunction!(verifier_key_info, m)?)?;
   m.add_function(wrap_pyfunction!(keep_keys_in_memory, m)?)?;
+  m.add_function(wrap_pyfunction!(srs_new, m)?)?;
+  m.add_function(wrap_pyfunction!(srs_info, m)?)?;
   m.add("NOVA_SNARK_VERSION", folding_core::keys::NOVA_VERSION)?;
   m.add("CIRCUIT_VERSION", folding_core::CIRCUIT_VERSION)?;
   Ok(())

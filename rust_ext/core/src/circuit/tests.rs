@@ -7,7 +7,7 @@ use nova_snark::traits::circuit::StepCircuit;
 use proptest::prelude::*;
 
 use super::*;
-use crate::engine::Fr;
+type Fr = crate::engine::Fr<crate::engine::Pasta>;
 use crate::hash::activation_hash;
 use crate::model::{forward, DenseLayer, Network, Settings};
 use crate::packing::field_i64;

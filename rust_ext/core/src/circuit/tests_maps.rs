@@ -5,7 +5,7 @@ use proptest::prelude::*;
 
 use super::tests::{case, honest_ok, run, tamper};
 use super::*;
-use crate::engine::Fr;
+type Fr = crate::engine::Fr<crate::engine::Pasta>;
 use crate::model::{
   forward, ConvLayer, DenseLayer, Layer, Network, PoolLayer, PoolOp, Settings, Skip,
 };

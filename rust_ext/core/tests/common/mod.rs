@@ -41,3 +41,41 @@ pub fn one_layer_per_step(n: &Network) -> Plan {
   )
   .unwrap()
 }
+
+/// A single-party SRS for the succinct profile's tests, made once per test binary (2^18
+/// powers: enough for every test network here).
+pub fn test_srs() -> &'static folding_core::srs::Srs {
+  static SRS: std::sync::OnceLock<folding_core::srs::Srs> = std::sync::OnceLock::new();
+  SRS.get_or_init(|| {
+    let path = std::env::temp_dir().join(format!("folding-test-srs-{}.ptau", std::process::id()));
+    folding_core::srs::Srs::generate(&path, 18).expect("a test SRS")
+  })
+}
+
+/// The key source for profile `P`: the test SRS when the profile needs one.
+pub fn source<P: folding_core::engine::Profile>(
+  cache_dir: Option<&std::path::Path>,
+) -> folding_core::keys::KeySource<'_> {
+  folding_core::keys::KeySource {
+    cache_dir,
+    srs: P::ID.needs_srs().then(test_srs),
+  }
+}
+
+/// Instantiates a generic test `fn name<P: Profile>()` once per engine profile (tests whose
+/// logic does not depend on the profile run on the faster transparent one only).
+#[macro_export]
+macro_rules! for_each_profile {
+  ($name:ident) => {
+    mod $name {
+      #[test]
+      fn pasta() {
+        super::$name::<folding_core::engine::Pasta>();
+      }
+      #[test]
+      fn bn254() {
+        super::$name::<folding_core::engine::Bn254>();
+      }
+    }
+  };
+}

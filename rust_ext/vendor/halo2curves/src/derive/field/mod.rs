@@ -1,0 +1,4 @@
+#[macro_use]
+pub mod common;
+#[macro_use]
+pub mod tower;
