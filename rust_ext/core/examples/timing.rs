@@ -26,6 +26,10 @@ fn run<P: Profile>(n: &Network, lps: usize, width: usize, srs: Option<&Srs>) {
       s.steps, s.constraints, s.variables, s.compress_s, head(0), head(1), head(2)
     );
   }
+  if let Ok(dir) = std::env::var("SAVE") {
+    std::fs::write(format!("{dir}/proof.bin"), proof.to_bytes()).unwrap();
+    std::fs::write(format!("{dir}/vk.bin"), vk.to_bytes()).unwrap();
+  }
   let opts = VerifyOptions::default();
   let t = Instant::now();
   verify(&vk, &proof, &opts).unwrap();
@@ -46,8 +50,25 @@ fn run<P: Profile>(n: &Network, lps: usize, width: usize, srs: Option<&Srs>) {
   );
 }
 
+/// Verifies a saved proof `reps` times (for profiling the verifier alone).
+fn verify_saved(dir: &str) {
+  use folding_core::proof::{ProofBundle, VerifierKeyBundle};
+  let proof = ProofBundle::from_bytes(&std::fs::read(format!("{dir}/proof.bin")).unwrap()).unwrap();
+  let vk = VerifierKeyBundle::from_bytes(&std::fs::read(format!("{dir}/vk.bin")).unwrap()).unwrap();
+  let t = Instant::now();
+  let prepared = PreparedVerifier::new(vk, VerifyOptions::default()).unwrap();
+  println!("prepare {:?}", t.elapsed());
+  let reps: usize = std::env::var("VERIFY_REPS").ok().and_then(|s| s.parse().ok()).unwrap_or(20);
+  let t = Instant::now();
+  for _ in 0..reps {
+    prepared.verify(&proof).unwrap();
+  }
+  println!("verify {:?} each", t.elapsed() / reps as u32);
+}
+
 fn main() {
   if std::env::var("PROBE").is_ok() { probe(); return; }
+  if let Ok(dir) = std::env::var("LOAD") { verify_saved(&dir); return; }
   let st = Settings { act_bits: 8, weight_bits: 6, shift: 3 };
   let arg = |i: usize| std::env::args().nth(i);
   let depth: usize = arg(1).and_then(|s| s.parse().ok()).unwrap_or(8);

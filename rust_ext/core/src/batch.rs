@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use ff::PrimeField;
 
-use crate::engine::{CompressedVk, Fr, Profile};
+use crate::engine::{Fr, Profile};
 use crate::error::{FoldError, Result};
 use crate::hash;
 use crate::keys::{self, KeySource};
@@ -19,7 +19,7 @@ use crate::model::{forward, Network, WeightMode};
 use crate::plan::{segment_circuit, Segment};
 use crate::proof::{ProofBundle, SegmentKey, VerifierKeyBundle, PROOF_FORMAT, VK_FORMAT};
 use crate::prover::{prove_segment, stage, KeyCollector, KeyCommon, Progress, ProveStats};
-use crate::verifier::{check_claimed_range, decode_state, verify_segment};
+use crate::verifier::{check_claimed_range, decode_state, verify_segment, ModelKeys};
 
 /// Largest number of inputs per step.
 pub const MAX_ITEMS_PER_STEP: usize = 4096;
@@ -150,7 +150,7 @@ pub fn prove<P: Profile>(
   let layers: Vec<_> = net.layers.iter().collect();
   let mut outputs: Vec<i64> = Vec::with_capacity(padded.len() * net.output_dim());
   let no_checkpoint = |_: usize, _: &_, _: bool| Ok(());
-  let (proof, _, seg_stats) = prove_segment(
+  let (proof, part, _, seg_stats) = prove_segment(
     &keys,
     &seg,
     &circuit,
@@ -168,16 +168,19 @@ pub fn prove<P: Profile>(
 
   let srs = common.srs_id();
   let vkb = verifier_key::<P>(net, items, key, common);
+  let model_commitment = vkb.commitment();
+  let secondary = crate::secondary::prove_parts::<P>(&model_commitment, vec![part])?;
   progress.stage.store(stage::DONE, Ordering::Relaxed);
   Ok((
     ProofBundle {
       format: PROOF_FORMAT,
       engine: P::ID,
       srs,
-      model_commitment: vkb.commitment(),
+      model_commitment,
       input: padded.into_iter().flatten().collect(),
       output: outputs,
       segments: vec![proof],
+      secondary,
     },
     vkb,
     stats,
@@ -187,7 +190,7 @@ pub fn prove<P: Profile>(
 /// Checks a batch proof against a batch verifier key (called by [`crate::verifier::verify`]).
 pub(crate) fn verify<P: Profile>(
   vk: &VerifierKeyBundle,
-  keys: &[CompressedVk<P>],
+  keys: &ModelKeys<P>,
   commitment: [u8; 32],
   proof: &ProofBundle,
 ) -> Result<()> {
@@ -215,7 +218,11 @@ pub(crate) fn verify<P: Profile>(
     )));
   }
   check_claimed_range(vk.act_bits, &proof.input, &proof.output)?;
-  let (sp, key) = match (proof.segments.as_slice(), vk.segments.as_slice(), keys) {
+  let (sp, key) = match (
+    proof.segments.as_slice(),
+    vk.segments.as_slice(),
+    keys.segments.as_slice(),
+  ) {
     ([sp], [_], [key]) => (sp, key),
     _ => {
       return Err(FoldError::invalid(
@@ -237,7 +244,8 @@ pub(crate) fn verify<P: Profile>(
       "the batch does not start from the initial state",
     ));
   }
-  let zn = verify_segment::<P>(0, sp, key, &z0)?;
+  let (zn, instance) = verify_segment::<P>(0, sp, key, &z0)?;
+  crate::secondary::verify_parts::<P>(&keys.secondary, &commitment, &[instance], &proof.secondary)?;
   if zn[0] != Fr::<P>::from(steps) {
     return Err(FoldError::invalid("the proof does not cover every step"));
   }

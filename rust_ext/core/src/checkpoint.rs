@@ -2,8 +2,9 @@
 //! where it stopped instead of starting over (DESIGN §7).
 //!
 //! A checkpoint is written every `every` folded steps, after each segment's compression and
-//! when the prover is cancelled. It holds the finished segments' proofs and the folding
-//! accumulator (`RecursiveSNARK`) of the segment in progress. It is bound to one proof by a
+//! when the prover is cancelled. It holds the finished segments' proofs (with the secondary
+//! parts the model's one secondary proof will fold) and the folding accumulator
+//! (`RecursiveSNARK`) of the segment in progress. It is bound to one proof by a
 //! digest of the network, the plan and the input: a checkpoint of anything else, or a corrupt
 //! one, is ignored (the proof starts over), never trusted. Nothing here can make a verifier
 //! accept a wrong proof: a resumed proof is checked like any other.
@@ -20,13 +21,13 @@ use crate::engine::{EngineId, Profile, Recursive};
 use crate::error::{FoldError, Result};
 use crate::model::Network;
 use crate::plan::Plan;
-use crate::proof::{from_slice, to_vec, SegmentProof};
+use crate::proof::{from_slice, to_vec, SegmentResult};
 use crate::sealed;
 use crate::CIRCUIT_VERSION;
 
 const MAGIC: &[u8; 8] = b"FOLDCKP\0";
-/// Current checkpoint format.
-pub const CHECKPOINT_FORMAT: u32 = 1;
+/// Current checkpoint format (2: finished segments keep their secondary parts).
+pub const CHECKPOINT_FORMAT: u32 = 2;
 
 /// Where a proof stands.
 #[derive(Serialize, Deserialize)]
@@ -41,8 +42,8 @@ pub struct Checkpoint {
   pub steps_done: u64,
   /// The accumulator after `steps_done` steps (absent when none is folded yet).
   pub accumulator: Option<Vec<u8>>,
-  /// Proofs of the finished segments.
-  pub finished: Vec<SegmentProof>,
+  /// Proofs of the finished segments, with their secondary parts.
+  pub finished: Vec<SegmentResult>,
 }
 
 impl Checkpoint {
@@ -107,7 +108,7 @@ impl Checkpointer {
     segment: usize,
     steps_done: usize,
     accumulator: Option<&Recursive<P>>,
-    finished: &[SegmentProof],
+    finished: &[SegmentResult],
   ) -> Result<()> {
     let c = Checkpoint {
       format: CHECKPOINT_FORMAT,

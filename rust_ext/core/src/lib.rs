@@ -23,6 +23,7 @@ pub mod plan_search;
 pub mod profile;
 pub mod proof;
 pub mod prover;
+pub mod secondary;
 mod sealed;
 pub mod srs;
 pub mod verifier;

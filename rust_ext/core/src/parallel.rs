@@ -20,9 +20,10 @@ use crate::hash;
 use crate::keys::{self, KeySource};
 use crate::model::{forward, Network, WeightMode};
 use crate::plan::{model_chain_prefix, segment_circuit, Plan, Segment};
-use crate::proof::{ProofBundle, SegmentProof, PROOF_FORMAT};
+use crate::proof::{to_vec, ProofBundle, SegmentResult, PROOF_FORMAT};
 use crate::prover::{
-  fe_bytes, initial_state, prove_segment, stage, step_witness, Progress, ProveStats, Resume,
+  fe_bytes, finish_secondary, initial_state, prove_segment, stage, step_witness, Progress,
+  ProveStats, Resume,
 };
 
 /// The state before `seg`'s first step when `act` enters it.
@@ -68,9 +69,10 @@ fn segment(plan: &Plan, si: usize) -> Result<&Segment> {
 }
 
 /// Proves segment `si` of the proof of `net` under `plan` on input `x`, given the
-/// activations entering each of its steps. Each step's output is checked against the next
-/// step's given input, so a wrong witness is an error here rather than a proof the verifier
-/// rejects. With a checkpointer the segment resumes from, and saves, its own checkpoints.
+/// activations entering each of its steps: its proof and the secondary part the assembly
+/// folds. Each step's output is checked against the next step's given input, so a wrong
+/// witness is an error here rather than a proof the verifier rejects. With a checkpointer the
+/// segment resumes from, and saves, its own checkpoints.
 #[allow(clippy::too_many_arguments)]
 pub fn prove_one_segment<P: Profile>(
   net: &Network,
@@ -81,7 +83,7 @@ pub fn prove_one_segment<P: Profile>(
   source: &KeySource<'_>,
   progress: &Progress,
   checkpointer: Option<&Checkpointer>,
-) -> Result<(SegmentProof, ProveStats)> {
+) -> Result<(SegmentResult, ProveStats)> {
   let seg = segment(plan, si)?;
   if step_inputs.len() != seg.num_steps {
     return Err(FoldError::model(format!(
@@ -127,7 +129,7 @@ pub fn prove_one_segment<P: Profile>(
     }
     _ => Ok(()),
   };
-  let (proof, _, seg_stats) =
+  let (proof, part, _, seg_stats) =
     prove_segment(&keys, seg, &circuit, z0, progress, resume, save, |k| {
       let (w, out) = step_witness(net, seg, &circuit, k, &step_inputs[k])?;
       match step_inputs.get(k + 1) {
@@ -145,28 +147,35 @@ pub fn prove_one_segment<P: Profile>(
     c.clear();
   }
   progress.stage.store(stage::DONE, Ordering::Relaxed);
-  Ok((proof, stats))
+  Ok((
+    SegmentResult {
+      proof,
+      part: to_vec(&part),
+    },
+    stats,
+  ))
 }
 
-/// Puts segment proofs (in any order) together into the proof of `net` under `plan` on `x`,
-/// whose verifier key has commitment `commitment`. Checks that there is one proof per
-/// segment of the plan and that they chain from `x`'s initial state to its output, so that a
-/// mix-up (another input, another plan) is a clear error here; the verifier checks the
-/// SNARKs and the same chain again.
+/// Puts segment results (in any order) together into the proof of `net` under `plan` on `x`,
+/// whose verifier key has commitment `commitment`, proving the model's one secondary proof
+/// over their folded secondary parts. Checks that there is one result per segment of the plan
+/// and that they chain from `x`'s initial state to its output, so that a mix-up (another
+/// input, another plan) is a clear error here; the verifier checks the SNARKs and the same
+/// chain again.
 pub fn assemble<P: Profile>(
   net: &Network,
   plan: &Plan,
   x: &[i64],
   commitment: [u8; 32],
   srs: Option<[u8; 32]>,
-  mut segments: Vec<SegmentProof>,
+  mut segments: Vec<SegmentResult>,
 ) -> Result<ProofBundle> {
   let outputs = forward(net, x)?;
   let y = outputs
     .last()
     .expect("validated networks have layers")
     .clone();
-  segments.sort_by_key(|s| s.first_step);
+  segments.sort_by_key(|s| s.proof.first_step);
   if segments.len() != plan.segments.len() {
     return Err(FoldError::model(format!(
       "the plan has {} segments; got {} segment proofs",
@@ -175,7 +184,12 @@ pub fn assemble<P: Profile>(
     )));
   }
   let mut z = fe_bytes(&initial_state::<Fr<P>>(net.mode, net.settings.act_bits, x));
-  for (si, (proof, seg)) in segments.iter().zip(&plan.segments).enumerate() {
+  for (si, (proof, seg)) in segments
+    .iter()
+    .map(|r| &r.proof)
+    .zip(&plan.segments)
+    .enumerate()
+  {
     if proof.first_step != seg.first_step || proof.num_steps != seg.num_steps as u64 {
       return Err(FoldError::model(format!(
         "segment proof {si} covers steps {}..{}, the plan's segment {si} covers {}..{}",
@@ -209,6 +223,7 @@ pub fn assemble<P: Profile>(
       "the last segment does not end at the model's output",
     ));
   }
+  let (segments, secondary) = finish_secondary::<P>(&commitment, segments)?;
   Ok(ProofBundle {
     format: PROOF_FORMAT,
     engine: P::ID,
@@ -217,5 +232,6 @@ pub fn assemble<P: Profile>(
     input: x.to_vec(),
     output: y,
     segments,
+    secondary,
   })
 }

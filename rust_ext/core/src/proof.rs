@@ -11,13 +11,13 @@ use crate::error::{FoldError, Result};
 use crate::model::WeightMode;
 use crate::vk::SegmentVk;
 
-/// Current proof bundle format (2: engine profile and SRS pin).
-pub const PROOF_FORMAT: u32 = 2;
+/// Current proof bundle format (3: engine profile and SRS pin; one secondary proof).
+pub const PROOF_FORMAT: u32 = 3;
 /// Current verifier-key bundle format (3: engine profile, keys without derivable data).
 pub const VK_FORMAT: u32 = 3;
 const PROOF_MAGIC: &[u8; 8] = b"FOLDPRF\0";
 const VK_MAGIC: &[u8; 8] = b"FOLDVK\0\0";
-const SEGMENT_MAGIC: &[u8; 8] = b"FOLDSEG\0";
+const SEGMENT_MAGIC: &[u8; 8] = b"FOLDSEG\x01";
 /// Upper bound on any decoded artefact (guards against forged length prefixes).
 const DECODE_LIMIT: usize = 1 << 31;
 
@@ -54,6 +54,20 @@ pub struct ProofBundle {
   pub output: Vec<i64>,
   /// Segment proofs, in order.
   pub segments: Vec<SegmentProof>,
+  /// The one proof of every segment's secondary instance, folded
+  /// ([`crate::secondary::SecondaryProof`], encoded).
+  pub secondary: Vec<u8>,
+}
+
+/// One segment's proof as a cluster worker returns it: the proof, and its secondary part
+/// ([`crate::secondary::SecondaryPart`], encoded), which the assembly folds into the model's
+/// one secondary proof. The part is the prover's own; it never enters a proof bundle.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SegmentResult {
+  /// The segment's proof.
+  pub proof: SegmentProof,
+  /// Its secondary instance and witness.
+  pub part: Vec<u8>,
 }
 
 /// Verifier key of one segment.
@@ -199,14 +213,14 @@ fn feed<T: Serialize>(hash: &mut Sha256, value: &T) {
     .expect("hashing cannot fail");
 }
 
-impl SegmentProof {
-  /// Encodes one segment's proof on its own (a cluster worker's result), tagged with the
-  /// proof format it belongs to.
+impl SegmentResult {
+  /// Encodes one segment's result (a cluster worker's), tagged with the proof format it
+  /// belongs to.
   pub fn to_bytes(&self) -> Vec<u8> {
     encode(SEGMENT_MAGIC, &(PROOF_FORMAT, self))
   }
 
-  /// Decodes and version-checks one segment's proof.
+  /// Decodes and version-checks one segment's result.
   pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
     let (format, seg): (u32, Self) = decode(SEGMENT_MAGIC, "segment proof", bytes)?;
     check_version("segment proof", format, PROOF_FORMAT)?;

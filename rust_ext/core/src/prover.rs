@@ -20,9 +20,10 @@ use crate::keys::{self, KeySource, SegmentKeys};
 use crate::model::{forward, Network, WeightMode};
 use crate::plan::{model_chain, segment_circuit, Plan, Segment};
 use crate::proof::{
-  to_vec, CommitmentHasher, ProofBundle, SegmentKey, SegmentProof, VerifierKeyBundle, PROOF_FORMAT,
-  VK_FORMAT,
+  from_slice, to_vec, CommitmentHasher, ProofBundle, SegmentKey, SegmentProof, SegmentResult,
+  VerifierKeyBundle, PROOF_FORMAT, VK_FORMAT,
 };
+use crate::secondary::{self, SecondaryPart};
 use crate::srs::srs_id;
 
 /// Stages reported through [`Progress::stage`].
@@ -248,7 +249,8 @@ impl<P: Profile> Default for Resume<P> {
 /// step `k` coming from `witness(k)` just before it is folded, then compresses. After each
 /// step `checkpoint(steps_done, accumulator, false)` may save the accumulator; on
 /// cancellation it is called with `true` before the error returns. Returns the segment's
-/// proof, its end state and its sizes and times.
+/// proof, its secondary part (for the model's one secondary proof), its end state and its
+/// sizes and times.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn prove_segment<P: Profile>(
   keys: &SegmentKeys<P>,
@@ -259,7 +261,7 @@ pub(crate) fn prove_segment<P: Profile>(
   resume: Resume<P>,
   mut checkpoint: impl FnMut(usize, &Recursive<P>, bool) -> Result<()>,
   mut witness: impl FnMut(usize) -> Result<StepWitness<Fr<P>>>,
-) -> Result<(SegmentProof, Vec<Fr<P>>, SegmentStats)> {
+) -> Result<(SegmentProof, SecondaryPart<P>, Vec<Fr<P>>, SegmentStats)> {
   let mut stats = SegmentStats {
     steps: seg.num_steps as u64,
     constraints: keys.pp.num_constraints().0 as u64,
@@ -308,6 +310,7 @@ pub(crate) fn prove_segment<P: Profile>(
     stage: "compress",
     source,
   })?;
+  let (snark, part) = secondary::take_part::<P>(&snark)?;
   stats.compress_s = t.elapsed().as_secs_f64();
   let zn = rs.outputs().to_vec();
   Ok((
@@ -316,11 +319,30 @@ pub(crate) fn prove_segment<P: Profile>(
       num_steps: seg.num_steps as u64,
       z0: fe_bytes(&z0),
       zn: fe_bytes(&zn),
-      snark: to_vec(&snark),
+      snark,
     },
+    part,
     zn,
     stats,
   ))
+}
+
+/// The finished segments' proofs, and the model's one secondary proof over their folded
+/// secondary parts (in segment order).
+pub(crate) fn finish_secondary<P: Profile>(
+  commitment: &[u8; 32],
+  done: Vec<SegmentResult>,
+) -> Result<(Vec<SegmentProof>, Vec<u8>)> {
+  let mut proofs = Vec::with_capacity(done.len());
+  let mut parts = Vec::with_capacity(done.len());
+  for (si, r) in done.into_iter().enumerate() {
+    parts.push(
+      from_slice::<SecondaryPart<P>>(&format!("segment {si} secondary part"), &r.part)
+        .map_err(|e| FoldError::model(e.to_string()))?,
+    );
+    proofs.push(r.proof);
+  }
+  Ok((proofs, secondary::prove_parts::<P>(commitment, parts)?))
 }
 
 /// Proves one inference. Runs the integer forward pass first, so a value out of range is
@@ -405,7 +427,8 @@ fn prove_segments<P: Profile>(
       && (c.steps_done == 0) == c.accumulator.is_none()
   });
   let mut stats = ProveStats::default();
-  let mut seg_proofs = Vec::with_capacity(plan.segments.len());
+  // Finished segments: their proofs and secondary parts.
+  let mut done: Vec<SegmentResult> = Vec::with_capacity(plan.segments.len());
   let (mut first_segment, mut resume_steps, mut accumulator) = (0, 0, None);
   let mut z = initial_state::<Fr<P>>(net.mode, net.settings.act_bits, x);
   if let Some(c) = resume {
@@ -413,6 +436,7 @@ fn prove_segments<P: Profile>(
     let boundary = match c.finished.last() {
       None => Some(z.clone()),
       Some(last) => last
+        .proof
         .zn
         .iter()
         .map(hash::from_bytes)
@@ -423,7 +447,7 @@ fn prove_segments<P: Profile>(
       first_segment = c.segment as usize;
       resume_steps = c.steps_done as usize;
       accumulator = acc;
-      seg_proofs = c.finished;
+      done = c.finished;
       z = boundary;
       let seg = &plan.segments[first_segment];
       stats.resumed_from_step = seg.first_step + resume_steps as u64;
@@ -475,11 +499,11 @@ fn prove_segments<P: Profile>(
     };
     let save = |steps_done: usize, r: &Recursive<P>, cancelled: bool| match checkpointer {
       Some(c) if cancelled || c.due(steps_done as u64, seg.num_steps as u64) => {
-        c.save::<P>(si, steps_done, Some(r), &seg_proofs)
+        c.save::<P>(si, steps_done, Some(r), &done)
       }
       _ => Ok(()),
     };
-    let (proof, zn, seg_stats) = prove_segment(
+    let (proof, part, zn, seg_stats) = prove_segment(
       &keys,
       seg,
       &circuit,
@@ -495,30 +519,39 @@ fn prove_segments<P: Profile>(
     )?;
     stats.add(seg_stats);
     z = zn;
-    seg_proofs.push(proof);
+    done.push(SegmentResult {
+      proof,
+      part: to_vec(&part),
+    });
     drop(keys);
     if let Some(c) = checkpointer.filter(|_| si + 1 < plan.segments.len()) {
       // Compression is the costliest part of a segment: never redo it.
-      c.save::<P>(si + 1, 0, None, &seg_proofs)?;
+      c.save::<P>(si + 1, 0, None, &done)?;
     }
   }
   debug_assert_eq!(act, y);
-  progress.stage.store(stage::DONE, Ordering::Relaxed);
   let common = collector.common()?;
+  let model_commitment = commitment.finish(
+    common.srs_g2.as_deref(),
+    common.shared_digest,
+    model_hash::<Fr<P>>(net)?,
+    0,
+  );
+  progress.stage.store(stage::COMPRESS, Ordering::Relaxed);
+  let t = Instant::now();
+  let (segments, secondary) = finish_secondary::<P>(&model_commitment, done)?;
+  stats.compress_s += t.elapsed().as_secs_f64();
+  progress.stage.store(stage::DONE, Ordering::Relaxed);
   Ok((
     ProofBundle {
       format: PROOF_FORMAT,
       engine: P::ID,
       srs: common.srs_id(),
-      model_commitment: commitment.finish(
-        common.srs_g2.as_deref(),
-        common.shared_digest,
-        model_hash::<Fr<P>>(net)?,
-        0,
-      ),
+      model_commitment,
       input: x.to_vec(),
       output: y,
-      segments: seg_proofs,
+      segments,
+      secondary,
     },
     stats,
   ))

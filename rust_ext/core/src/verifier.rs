@@ -12,6 +12,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
 use ff::PrimeField;
+use nova_snark::r1cs::RelaxedR1CSInstance;
 use rayon::prelude::*;
 
 use crate::engine::{Compressed, CompressedVk, Fr, Profile};
@@ -21,6 +22,7 @@ use crate::model::Settings;
 use crate::proof::{from_slice, ProofBundle, SegmentProof, VerifierKeyBundle};
 use crate::prover::initial_state;
 use crate::srs::srs_id;
+use crate::vk::SecondaryVerifier;
 use crate::with_profile;
 
 /// What a verifier brings besides the key and the proof.
@@ -93,11 +95,19 @@ fn check_srs(vk: &VerifierKeyBundle, expected: Option<[u8; 32]>) -> Result<Optio
   }
 }
 
-/// Every segment's nova-snark key, rebuilt from the bundle (in parallel).
+/// A model's keys, rebuilt: every segment's nova-snark key and the secondary proof's.
+pub struct ModelKeys<P: Profile> {
+  /// The segments' compressed-SNARK keys.
+  pub segments: Vec<CompressedVk<P>>,
+  /// What the model's one secondary proof is checked with.
+  pub secondary: SecondaryVerifier<P>,
+}
+
+/// The model's keys, rebuilt from the bundle (the segments' in parallel).
 pub fn expand_keys<P: Profile>(
   vk: &VerifierKeyBundle,
   cache_dir: Option<&Path>,
-) -> Result<Vec<CompressedVk<P>>> {
+) -> Result<ModelKeys<P>> {
   if vk.engine != P::ID {
     return Err(FoldError::artefact("verifier key of another profile"));
   }
@@ -114,24 +124,31 @@ pub fn expand_keys<P: Profile>(
       ),
     });
   }
-  vk.segments
+  let segments = vk
+    .segments
     .par_iter()
     .enumerate()
     .map(|(si, s)| {
       crate::vk::expand::<P>(&s.vk, &shared, vk.srs_g2.as_deref())
         .map_err(|e| FoldError::artefact(format!("segment {si} verifier key: {e}")))
     })
-    .collect()
+    .collect::<Result<Vec<_>>>()?;
+  Ok(ModelKeys {
+    segments,
+    secondary: shared.secondary_verifier::<P>()?,
+  })
 }
 
 /// Verifies segment `si`'s compressed SNARK from state `z` against its key; checks the
-/// stated end state and returns the proven one. Never panics on hostile bytes.
+/// stated end state and returns the proven one, with the segment's secondary instance (which
+/// nova-snark's verifier has matched, for the model's one secondary proof). Never panics on
+/// hostile bytes.
 pub(crate) fn verify_segment<P: Profile>(
   si: usize,
   sp: &SegmentProof,
   key: &CompressedVk<P>,
   z: &[Fr<P>],
-) -> Result<Vec<Fr<P>>> {
+) -> Result<(Vec<Fr<P>>, RelaxedR1CSInstance<P::E2>)> {
   let snark: Compressed<P> = from_slice("segment proof", &sp.snark)
     .map_err(|e| FoldError::invalid(format!("segment {si}: malformed SNARK ({e})")))?;
   let steps = usize::try_from(sp.num_steps)
@@ -144,13 +161,15 @@ pub(crate) fn verify_segment<P: Profile>(
       "segment {si}: stated end state differs from the proven one"
     )));
   }
-  Ok(zn)
+  let instance = crate::secondary::stated_instance::<P>(&sp.snark)
+    .map_err(|e| FoldError::invalid(format!("segment {si}: malformed SNARK ({e})")))?;
+  Ok((zn, instance))
 }
 
 /// A verifier key with its segment keys rebuilt once, for checking many proofs of a model.
 pub struct PreparedVerifier {
   bundle: VerifierKeyBundle,
-  /// `Vec<CompressedVk<P>>` for the bundle's profile `P`.
+  /// `ModelKeys<P>` for the bundle's profile `P`.
   keys: Box<dyn Any + Send + Sync>,
   commitment: [u8; 32],
   options: VerifyOptions,
@@ -183,7 +202,7 @@ impl PreparedVerifier {
     with_profile!(self.bundle.engine, P => {
       let keys = self
         .keys
-        .downcast_ref::<Vec<CompressedVk<P>>>()
+        .downcast_ref::<ModelKeys<P>>()
         .ok_or_else(|| FoldError::artefact("prepared keys of another profile"))?;
       dispatch::<P>(&self.bundle, keys, self.commitment, proof)
     })
@@ -239,20 +258,22 @@ fn check_statement(vk: &VerifierKeyBundle, commitment: [u8; 32], proof: &ProofBu
 
 fn dispatch<P: Profile>(
   vk: &VerifierKeyBundle,
-  keys: &[CompressedVk<P>],
+  keys: &ModelKeys<P>,
   commitment: [u8; 32],
   proof: &ProofBundle,
 ) -> Result<()> {
   if vk.batch_items > 0 {
     return crate::batch::verify::<P>(vk, keys, commitment, proof);
   }
-  verify_chain::<P>(vk, keys, proof)
+  verify_chain::<P>(vk, keys, commitment, proof)
 }
 
-/// The layer chain of one inference: every segment's SNARK and the states linking them.
+/// The layer chain of one inference: every segment's SNARK, the states linking them, and the
+/// model's one secondary proof.
 fn verify_chain<P: Profile>(
   vk: &VerifierKeyBundle,
-  keys: &[CompressedVk<P>],
+  keys: &ModelKeys<P>,
+  commitment: [u8; 32],
   proof: &ProofBundle,
 ) -> Result<()> {
   if proof.input.len() as u64 != vk.input_dim {
@@ -270,7 +291,7 @@ fn verify_chain<P: Profile>(
     )));
   }
   check_claimed_range(vk.act_bits, &proof.input, &proof.output)?;
-  if proof.segments.len() != vk.segments.len() || keys.len() != vk.segments.len() {
+  if proof.segments.len() != vk.segments.len() || keys.segments.len() != vk.segments.len() {
     return Err(FoldError::invalid(format!(
       "the proof has {} segments, the model has {}",
       proof.segments.len(),
@@ -304,15 +325,19 @@ fn verify_chain<P: Profile>(
   // The SNARKs, in parallel; the first failure in segment order is reported.
   let ends = (0..proof.segments.len())
     .into_par_iter()
-    .map(|si| verify_segment::<P>(si, &proof.segments[si], &keys[si], &starts[si]))
-    .collect::<Vec<Result<Vec<Fr<P>>>>>();
+    .map(|si| verify_segment::<P>(si, &proof.segments[si], &keys.segments[si], &starts[si]))
+    .collect::<Vec<_>>();
   let mut z = Vec::new();
+  let mut instances = Vec::with_capacity(ends.len());
   for end in ends {
-    z = end?;
+    let (zn, instance) = end?;
+    z = zn;
+    instances.push(instance);
   }
   if z.len() < 2 {
     return Err(FoldError::invalid("the proof has no segments"));
   }
+  crate::secondary::verify_parts::<P>(&keys.secondary, &commitment, &instances, &proof.secondary)?;
 
   let total: u64 = vk.segments.iter().map(|s| s.num_steps).sum();
   if z[0] != Fr::<P>::from(total) {

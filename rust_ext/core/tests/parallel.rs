@@ -13,7 +13,7 @@ use folding_core::keys::KeySource;
 use folding_core::model::{Network, WeightMode};
 use folding_core::parallel::{assemble, prove_one_segment, segment_step_inputs};
 use folding_core::plan::{plan_from_segments, Plan};
-use folding_core::proof::SegmentProof;
+use folding_core::proof::SegmentResult;
 use folding_core::prover::{prove_with_key, Progress};
 use folding_core::proof::{ProofBundle, VerifierKeyBundle};
 use folding_core::verifier::VerifyOptions;
@@ -46,7 +46,7 @@ fn cache() -> PathBuf {
   dir
 }
 
-fn prove_apart<P: Profile>(n: &Network, p: &Plan, x: &[i64], si: usize) -> SegmentProof {
+fn prove_apart<P: Profile>(n: &Network, p: &Plan, x: &[i64], si: usize) -> SegmentResult {
   let inputs = segment_step_inputs(n, p, si, x).unwrap();
   let cache = cache();
   let (seg, _) = prove_one_segment::<P>(
@@ -61,7 +61,7 @@ fn prove_apart<P: Profile>(n: &Network, p: &Plan, x: &[i64], si: usize) -> Segme
   )
   .unwrap();
   // Through the encoding a worker sends back.
-  SegmentProof::from_bytes(&seg.to_bytes()).unwrap()
+  SegmentResult::from_bytes(&seg.to_bytes()).unwrap()
 }
 
 /// The error of a call that must fail (a proof bundle is too large to print on success).
@@ -98,10 +98,10 @@ fn segments_proven_apart_assemble_into_the_sequential_statement<P: Profile>() {
       let s = &seq
         .segments
         .iter()
-        .find(|s| s.first_step == part.first_step)
+        .find(|s| s.first_step == part.proof.first_step)
         .unwrap();
       assert_eq!(
-        (&part.z0, &part.zn),
+        (&part.proof.z0, &part.proof.zn),
         (&s.z0, &s.zn),
         "{mode:?}: boundary states differ"
       );
@@ -142,7 +142,7 @@ fn a_wrong_witness_and_a_wrong_segment_are_refused() {
   let none = KeySource::default();
   assert!(prove_one_segment::<Pasta>(&n, &p, 1, &x, short, &none, &Progress::default(), None).is_err());
   assert!(prove_one_segment::<Pasta>(&n, &p, 9, &x, &inputs, &none, &Progress::default(), None).is_err());
-  assert!(SegmentProof::from_bytes(b"FOLDSEG\0garbage").is_err());
+  assert!(SegmentResult::from_bytes(b"FOLDSEG\x01garbage").is_err());
 }
 
 #[test]

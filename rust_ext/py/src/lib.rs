@@ -13,7 +13,7 @@ use folding_core::model::{
   Window,
 };
 use folding_core::plan::{self, Plan, PlanOptions};
-use folding_core::proof::{ProofBundle, SegmentProof, VerifierKeyBundle};
+use folding_core::proof::{ProofBundle, SegmentResult, VerifierKeyBundle};
 use folding_core::prover::{self, stage};
 use folding_core::srs::Srs;
 use folding_core::verifier::VerifyOptions;
@@ -443,7 +443,7 @@ impl NativeModel {
     let proof = run(py, || {
       let parts = segments
         .iter()
-        .map(|b| SegmentProof::from_bytes(b))
+        .map(|b| SegmentResult::from_bytes(b))
         .collect::<Result<Vec<_>, _>>()?;
       let (net, plan) = (&self.net, &self.plan);
       let proof = with_profile!(self.engine, P => {

@@ -25,7 +25,7 @@ use crate::error::{FoldError, Result};
 use crate::ipa::FastIpa;
 use crate::proof::{from_slice, to_vec};
 use crate::srs::{decode_g2, Srs};
-use crate::vk::{shared_from_trivial_setup, SharedParts};
+use crate::vk::{shared_from_trivial_setup, Shared};
 
 type Kzg = nova_snark::provider::mercury::EvaluationEngine<Bn256EngineKZG>;
 
@@ -38,7 +38,7 @@ impl Profile for Bn254 {
   type E1 = Bn256EngineKZG;
   type E2 = GrumpkinEngine;
   type S1 = ppsnark::RelaxedR1CSSNARK<Bn256EngineKZG, Kzg>;
-  type S2 = snark::RelaxedR1CSSNARK<GrumpkinEngine, FastIpa<GrumpkinEngine>>;
+  type S2Final = snark::RelaxedR1CSSNARK<GrumpkinEngine, FastIpa<GrumpkinEngine>>;
 
   fn setup_params(step: &Step<Self>, srs: Option<&Srs>) -> Result<Params<Self>> {
     let srs = srs.ok_or_else(|| FoldError::Srs {
@@ -49,7 +49,7 @@ impl Profile for Bn254 {
     Params::<Self>::setup_with_ptau_dir(
       step,
       &*Self::S1::ck_floor(),
-      &*Self::S2::ck_floor(),
+      &*super::S2::<Self>::ck_floor(),
       dir.path(),
     )
     .map_err(|e| FoldError::Srs {
@@ -98,15 +98,14 @@ impl Profile for Bn254 {
     Ok(Some(full.vk_ee.tau_h.to_bytes().as_ref().to_vec()))
   }
 
-  fn derive_shared() -> Result<SharedParts> {
+  fn derive_shared() -> Result<Shared<Self>> {
     // The secondary circuit sees the primary curve's points only, so a Pedersen engine on
-    // BN254 (which needs no SRS) gives the same secondary key; tests compare it with a real
-    // segment's.
+    // BN254 (which needs no SRS) gives the same secondary circuit and key; tests compare
+    // them with a real segment's.
     shared_from_trivial_setup::<
+      Self,
       Bn256EngineIPA,
-      GrumpkinEngine,
       snark::RelaxedR1CSSNARK<Bn256EngineIPA, ipa_pc::EvaluationEngine<Bn256EngineIPA>>,
-      Self::S2,
     >()
   }
 }

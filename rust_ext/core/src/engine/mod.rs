@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::circuit::FoldStep;
 use crate::error::Result;
+use crate::secondary::Deferred;
 use crate::srs::Srs;
 
 mod bn254;
@@ -72,8 +73,10 @@ pub trait Profile: Sized + Send + Sync + 'static {
   type E2: Engine<Base = <Self::E1 as Engine>::Scalar, GE: DlogGroupExt>;
   /// Compression SNARK of the primary (the step circuit's relaxed R1CS).
   type S1: RelaxedR1CSSNARKTrait<Self::E1>;
-  /// Compression SNARK of the secondary (the model-independent verifier circuit).
-  type S2: RelaxedR1CSSNARKTrait<Self::E2>;
+  /// The SNARK that proves the secondary (the model-independent verifier circuit) once per
+  /// model, over the fold of every segment's secondary instance ([`crate::secondary`]); a
+  /// segment's own compressed SNARK uses [`S2`] in its place.
+  type S2Final: RelaxedR1CSSNARKTrait<Self::E2>;
 
   /// Sets up the public parameters of a step circuit. The succinct profile needs the SRS.
   fn setup_params(step: &Step<Self>, srs: Option<&Srs>) -> Result<Params<Self>>;
@@ -92,8 +95,8 @@ pub trait Profile: Sized + Send + Sync + 'static {
   /// The SRS's G2 element as the primary key holds it (`None` for a transparent profile).
   fn srs_g2_of(vk: &<Self::S1 as RelaxedR1CSSNARKTrait<Self::E1>>::VerifierKey) -> Result<Option<Vec<u8>>>;
 
-  /// Derives the model-independent parts of every verifier key ([`crate::vk::SharedParts`]).
-  fn derive_shared() -> Result<crate::vk::SharedParts>;
+  /// Derives the model-independent parts of every key ([`crate::vk::Shared`]).
+  fn derive_shared() -> Result<crate::vk::Shared<Self>>;
 }
 
 /// The field the step circuits of profile `P` are written over.
@@ -104,20 +107,26 @@ pub type Step<P> = FoldStep<Fr<P>>;
 pub type Params<P> = PublicParams<<P as Profile>::E1, <P as Profile>::E2, Step<P>>;
 /// Folding accumulator of one segment.
 pub type Recursive<P> = RecursiveSNARK<<P as Profile>::E1, <P as Profile>::E2, Step<P>>;
-/// Compressed zero-knowledge SNARK of one segment.
+/// The secondary SNARK inside a segment's compressed SNARK: the secondary instance, stated
+/// for the model's one [`Profile::S2Final`] proof.
+pub type S2<P> = Deferred<<P as Profile>::E2, <P as Profile>::S2Final>;
+/// Compressed zero-knowledge SNARK of one segment (its secondary deferred).
 pub type Compressed<P> =
-  CompressedSNARK<<P as Profile>::E1, <P as Profile>::E2, Step<P>, <P as Profile>::S1, <P as Profile>::S2>;
+  CompressedSNARK<<P as Profile>::E1, <P as Profile>::E2, Step<P>, <P as Profile>::S1, S2<P>>;
 /// Prover key of the compressed SNARK.
 pub type CompressedPk<P> =
-  ProverKey<<P as Profile>::E1, <P as Profile>::E2, Step<P>, <P as Profile>::S1, <P as Profile>::S2>;
+  ProverKey<<P as Profile>::E1, <P as Profile>::E2, Step<P>, <P as Profile>::S1, S2<P>>;
 /// Verifier key of the compressed SNARK (nova-snark's, with everything in it).
 pub type CompressedVk<P> =
-  VerifierKey<<P as Profile>::E1, <P as Profile>::E2, Step<P>, <P as Profile>::S1, <P as Profile>::S2>;
+  VerifierKey<<P as Profile>::E1, <P as Profile>::E2, Step<P>, <P as Profile>::S1, S2<P>>;
 /// Verifier key of the primary SNARK.
 pub type PrimaryVk<P> = <<P as Profile>::S1 as RelaxedR1CSSNARKTrait<<P as Profile>::E1>>::VerifierKey;
-/// Verifier key of the secondary SNARK.
-pub type SecondaryVk<P> =
-  <<P as Profile>::S2 as RelaxedR1CSSNARKTrait<<P as Profile>::E2>>::VerifierKey;
+/// Verifier key of the model's one secondary SNARK.
+pub type FinalVk<P> =
+  <<P as Profile>::S2Final as RelaxedR1CSSNARKTrait<<P as Profile>::E2>>::VerifierKey;
+/// Prover key of the model's one secondary SNARK.
+pub type FinalPk<P> =
+  <<P as Profile>::S2Final as RelaxedR1CSSNARKTrait<<P as Profile>::E2>>::ProverKey;
 
 /// Runs `$body` with the type alias `$P` bound to the profile that `$id` names: the one place
 /// where a runtime profile becomes a type.

@@ -17,7 +17,7 @@ use crate::error::{FoldError, Result};
 use crate::ipa::FastIpa;
 use crate::proof::{from_slice, to_vec};
 use crate::srs::Srs;
-use crate::vk::{shared_from_trivial_setup, SharedParts};
+use crate::vk::{shared_from_trivial_setup, Shared};
 
 /// Pallas/Vesta, transparent.
 #[derive(Clone, Copy, Debug)]
@@ -28,10 +28,10 @@ impl Profile for Pasta {
   type E1 = PallasEngine;
   type E2 = VestaEngine;
   type S1 = RelaxedR1CSSNARK<PallasEngine, FastIpa<PallasEngine>>;
-  type S2 = RelaxedR1CSSNARK<VestaEngine, FastIpa<VestaEngine>>;
+  type S2Final = RelaxedR1CSSNARK<VestaEngine, FastIpa<VestaEngine>>;
 
   fn setup_params(step: &Step<Self>, _srs: Option<&Srs>) -> Result<Params<Self>> {
-    Params::<Self>::setup(step, &*Self::S1::ck_floor(), &*Self::S2::ck_floor()).map_err(|source| {
+    Params::<Self>::setup(step, &*Self::S1::ck_floor(), &*super::S2::<Self>::ck_floor()).map_err(|source| {
       FoldError::Proving {
         stage: "setup",
         source,
@@ -55,7 +55,7 @@ impl Profile for Pasta {
     Ok(None)
   }
 
-  fn derive_shared() -> Result<SharedParts> {
-    shared_from_trivial_setup::<PallasEngine, VestaEngine, Self::S1, Self::S2>()
+  fn derive_shared() -> Result<Shared<Self>> {
+    shared_from_trivial_setup::<Self, PallasEngine, Self::S1>()
   }
 }
