@@ -205,8 +205,11 @@ class CompiledModel:
         """The native model (built once per object)."""
         cached = self.__dict__.get("_native_model")
         if cached is None:
-            cached = _native_model(self.quantized, self.private_weights, self.salts,
-                                   segments=self.segments, engine=self.engine)
+            try:
+                cached = _native_model(self.quantized, self.private_weights, self.salts,
+                                       segments=self.segments, engine=self.engine)
+            except ValueError as exc:  # the native layers refuse what from_bytes could not see
+                raise ArtefactError(f"compiled model: inconsistent layers ({exc})") from None
             object.__setattr__(self, "_native_model", cached)
         return cached
 
@@ -301,6 +304,11 @@ class CompiledModel:
         except (KeyError, TypeError, ValueError) as exc:
             raise ArtefactError(f"compiled model: bad header field {exc}") from exc
         salts_raw = bytes(sections.get("salts", b""))
+        want_salts = len(quantized.layers) if private else 0
+        if len(salts_raw) != 32 * want_salts:
+            raise ArtefactError(f"compiled model: salts section has {len(salts_raw)} bytes, "
+                                f"expected {32 * want_salts} (32 per layer with private "
+                                "weights, none without)")
         salts = tuple(salts_raw[i:i + 32] for i in range(0, len(salts_raw), 32))
         vk = VerifierKey.from_bytes(artefacts.require(sections, "verifier_key", "compiled model"))
         if vk.commitment != stated:

@@ -12,9 +12,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fuzz_support import FUZZ, mutate_artefact, outcome
+from hypothesis import given
+from hypothesis import strategies as st
 
 import folding
-from folding.api import CompiledModel, Proof
+from folding.api import CompiledModel, Proof, Verified, VerifierKey
+from folding.artefacts import Kind
 from folding.errors import ModelMismatchError, SrsError, VerificationError
 from folding.srs import Srs, SrsStore
 from folding.testing import mlp_onnx
@@ -102,6 +106,27 @@ def test_a_tampered_succinct_proof_is_rejected(succinct: tuple[CompiledModel, Pr
                        input=proof.input, output=proof.output, output_scale=proof.output_scale)
         with pytest.raises((VerificationError, folding.errors.ArtefactError)):
             folding.verify(forged, model)
+
+
+@FUZZ
+@given(data=st.data())
+def test_a_mutated_succinct_proof_or_key_is_a_typed_error_or_the_same_statement(
+        data: st.DataObject, succinct: tuple[CompiledModel, Proof], cache: Path) -> None:
+    """The bn254 readers (KZG points, compact keys, the secondary proof) under the fuzzing of
+    ``test_fuzz_artefacts.py``; splices are of the file with itself (one proof is made)."""
+    model, proof = succinct
+    raw = mutate_artefact(data, Kind.PROOF, proof.to_bytes(), proof.to_bytes())
+    outcomes = [outcome(lambda: folding.verify(raw, model.verifier_key))]
+    key_raw = model.verifier_key.to_bytes()
+    key = outcome(lambda: VerifierKey.from_bytes(
+        mutate_artefact(data, Kind.VERIFIER_KEY, key_raw, key_raw)))
+    if isinstance(key, VerifierKey):
+        outcome(lambda: key.prepare(cache_dir=cache))
+        outcomes.append(outcome(lambda: folding.verify(proof, key)))
+    for verified in outcomes:
+        if isinstance(verified, Verified):
+            assert (verified.model_commitment, verified.input, verified.output) == \
+                (proof.model_commitment, proof.input, proof.output)
 
 
 def test_prove_finds_the_pinned_srs_when_parameters_are_not_cached(
