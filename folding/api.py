@@ -34,7 +34,6 @@ from folding.errors import (
     VerificationError,
 )
 from folding.ir import FloatModel
-from folding.onnx_import import load_onnx
 from folding.quant_ir import (
     QuantAnyLayer,
     QuantizedModel,
@@ -42,7 +41,6 @@ from folding.quant_ir import (
     layer_array_shapes,
     layer_arrays,
 )
-from folding.quantize import quantize
 from folding.reference import predict_int
 from folding.srs import Srs, SrsStore
 
@@ -451,8 +449,13 @@ def _quantized(model: bytes | FloatModel | QuantizedModel, verb: str,
     """Imports and quantizes ``model`` as needed; returns it with its source description."""
     source: dict[str, Any] = {}
     if isinstance(model, (bytes, bytearray, memoryview)):
+        # onnx and the quantizer load with the first compile: verifying never needs them
+        from folding.onnx_import import load_onnx
+
         model = load_onnx(bytes(model), base_dir=base_dir)
     if isinstance(model, FloatModel):
+        from folding.quantize import quantize
+
         source = {"input_name": model.input_name, "output_name": model.output_name,
                   "opset": model.opset}
         model = quantize(model, calibration, act_bits=act_bits, weight_bits=weight_bits,

@@ -34,7 +34,6 @@ from folding.errors import (
     ModelImportError,
     VerificationError,
 )
-from folding.onnx_import import inspect_onnx
 
 __all__ = ["main"]
 
@@ -191,6 +190,8 @@ class _ProgressBar:
 def _cmd_inspect(args: argparse.Namespace) -> int:
     data = _read(args.model, "model")
     try:
+        from folding.onnx_import import inspect_onnx  # onnx: only for the verbs that read it
+
         report = inspect_onnx(data, base_dir=args.model.parent)
     except ModelImportError as exc:
         raise UsageError(f"model '{args.model}': cannot read it as ONNX: {exc}") from None

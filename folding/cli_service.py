@@ -13,13 +13,15 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any, TypedDict
-
-import grpc
-from google.protobuf import json_format
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from folding.cli_types import positive_int
-from folding.v1 import prover_pb2 as pb
+
+if TYPE_CHECKING:
+    from folding.v1 import prover_pb2 as pb
+
+# grpc and protobuf are imported by the verbs that use them: every `folding` command builds
+# this parser, and `folding verify` should not pay for them at start-up.
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
@@ -139,10 +141,14 @@ class _Variant(TypedDict):
 
 
 def _job_dict(job: pb.Job) -> dict[str, Any]:
+    from google.protobuf import json_format
+
     return json_format.MessageToDict(job, preserving_proto_field_name=True)
 
 
 def _progress_line(job: pb.Job) -> str:
+    from folding.v1 import prover_pb2 as pb
+
     p = job.progress
     eta = f", eta {p.eta_s:.0f}s" if p.eta_s else ""
     rate = f", {p.rate:.2f} steps/s" if p.rate else ""
@@ -152,8 +158,12 @@ def _progress_line(job: pb.Job) -> str:
 
 
 def _cmd_remote(args: argparse.Namespace) -> int:
+    import grpc
+    from google.protobuf import json_format
+
     from folding.cli import _load_input  # the same input formats as `folding prove`
     from folding.client import Client
+    from folding.v1 import prover_pb2 as pb
 
     tls_ca = args.tls_ca.read_bytes() if args.tls_ca else None
     client = Client(args.server, token=_read_token(args.token_file), tls_ca=tls_ca,
