@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use ff::PrimeField;
 use nova_snark::r1cs::RelaxedR1CSInstance;
+use nova_snark::traits::snark::DigestHelperTrait;
 use rayon::prelude::*;
 
 use crate::engine::{Compressed, CompressedVk, Fr, Profile};
@@ -124,18 +125,35 @@ pub fn expand_keys<P: Profile>(
       ),
     });
   }
-  let segments = vk
-    .segments
-    .par_iter()
-    .enumerate()
-    .map(|(si, s)| {
-      crate::vk::expand::<P>(&s.vk, &shared, vk.srs_g2.as_deref())
-        .map_err(|e| FoldError::artefact(format!("segment {si} verifier key: {e}")))
-    })
-    .collect::<Result<Vec<_>>>()?;
+  // Beside the segment keys, the per-process work every first verification pays: the
+  // sponge constants (about 0.25 s of matrix inversions) and the secondary key's digest (a
+  // hash of Nova's verifier circuit), so that they overlap instead of adding up.
+  let (segments, secondary) = rayon::join(
+    || {
+      vk.segments
+        .par_iter()
+        .enumerate()
+        .map(|(si, s)| {
+          crate::vk::expand::<P>(&s.vk, &shared, vk.srs_g2.as_deref())
+            .map_err(|e| FoldError::artefact(format!("segment {si} verifier key: {e}")))
+        })
+        .collect::<Result<Vec<_>>>()
+    },
+    || {
+      let (secondary, _) = rayon::join(
+        || {
+          let secondary = shared.secondary_verifier::<P>()?;
+          let _ = secondary.vk.digest();
+          Ok::<_, FoldError>(secondary)
+        },
+        crate::hash::constants::<Fr<P>>,
+      );
+      secondary
+    },
+  );
   Ok(ModelKeys {
-    segments,
-    secondary: shared.secondary_verifier::<P>()?,
+    segments: segments?,
+    secondary: secondary?,
   })
 }
 
