@@ -214,8 +214,8 @@ class CompiledModel:
     def srs_path(self, srs: Srs | None = None,
                  cache_dir: str | os.PathLike[str] | None = None) -> str | None:
         """The SRS file the prover sets up with: ``srs`` (which must be the one the key
-        pins), else the one this machine knows by the pinned id, else ``None`` (fine while
-        the parameters are cached).
+        pins), else the one this machine knows by the pinned id, else ``None`` (``pasta``;
+        ``bn254`` parameters are set up from the SRS at every proof, never cached).
 
         Raises:
             ModelMismatchError: If ``srs`` is not the SRS the key pins.

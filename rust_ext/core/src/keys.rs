@@ -140,9 +140,8 @@ fn load_or_setup_uncached<P: Profile>(
   digest: &[u8; 32],
   source: &KeySource<'_>,
 ) -> Result<SegmentKeys<P>> {
-  let cached = source
-    .cache_dir
-    .and_then(|d| read_cached::<P>(&cache_path(d, digest)));
+  let cache_dir = source.cache_dir.filter(|_| P::CACHE_PARAMS);
+  let cached = cache_dir.and_then(|d| read_cached::<P>(&cache_path(d, digest)));
   let from_cache = cached.is_some();
   let pp = match cached {
     Some(pp) => pp,
@@ -152,7 +151,7 @@ fn load_or_setup_uncached<P: Profile>(
         witness: None,
       };
       let pp = P::setup_params(&template, source.srs)?;
-      if let Some(dir) = source.cache_dir {
+      if let Some(dir) = cache_dir {
         write_cached::<P>(&cache_path(dir, digest), &pp)?;
       }
       pp

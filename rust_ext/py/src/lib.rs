@@ -262,7 +262,7 @@ impl NativeModel {
           &net,
           &PlanOptions {
             layers_per_step,
-            max_segment_nnz,
+            max_segment_nnz: max_segment_nnz.or(engine.default_segment_nnz()),
             max_segment_steps,
           },
         )?,

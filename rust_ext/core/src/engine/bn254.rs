@@ -29,12 +29,21 @@ use crate::vk::{shared_from_trivial_setup, Shared};
 
 type Kzg = nova_snark::provider::mercury::EvaluationEngine<Bn256EngineKZG>;
 
+/// The planner's budget of packed constants per public segment. Preprocessing Spartan's
+/// prover holds a few dozen vectors of the segment's padded size `2^k`, where `2^k` is the
+/// next power of two above the segment's nonzeros plus Nova's own (about 124k), and its
+/// time is linear in `2^k`: the pasta budget (`2^21` constants) pads to `2^22` and held
+/// 4 GiB on the depth-500 MLP. This budget leaves room for Nova's share and the steps' own
+/// entries below `2^21`.
+pub const SEGMENT_NNZ: usize = (1 << 21) - (1 << 18);
+
 /// BN254/Grumpkin with a universal SRS.
 #[derive(Clone, Copy, Debug)]
 pub struct Bn254;
 
 impl Profile for Bn254 {
   const ID: EngineId = EngineId::Bn254;
+  const CACHE_PARAMS: bool = false;
   type E1 = Bn256EngineKZG;
   type E2 = GrumpkinEngine;
   type S1 = ppsnark::RelaxedR1CSSNARK<Bn256EngineKZG, Kzg>;

@@ -59,6 +59,15 @@ impl EngineId {
   pub fn needs_srs(self) -> bool {
     matches!(self, EngineId::Bn254)
   }
+
+  /// The planner's default budget of packed constants per public segment, where the
+  /// profile's differs from [`crate::plan::DEFAULT_MAX_SEGMENT_NNZ`].
+  pub fn default_segment_nnz(self) -> Option<usize> {
+    match self {
+      EngineId::Pasta => None,
+      EngineId::Bn254 => Some(bn254::SEGMENT_NNZ),
+    }
+  }
 }
 
 /// One engine profile: a curve cycle with its compression SNARKs, and the few operations
@@ -67,6 +76,10 @@ impl EngineId {
 pub trait Profile: Sized + Send + Sync + 'static {
   /// The profile's identifier in artefacts.
   const ID: EngineId;
+  /// Whether public parameters are kept in the disk cache. Not for `Bn254`: its parameters
+  /// hold the SRS powers as compressed points, and decompressing them (a square root each,
+  /// on one thread) takes longer than setting them up again from the SRS file.
+  const CACHE_PARAMS: bool;
   /// Primary engine: the step circuits' field is its scalar field.
   type E1: Engine<Base = <Self::E2 as Engine>::Scalar, GE: DlogGroupExt>;
   /// Secondary engine of the cycle.

@@ -25,6 +25,7 @@ pub struct Pasta;
 
 impl Profile for Pasta {
   const ID: EngineId = EngineId::Pasta;
+  const CACHE_PARAMS: bool = true;
   type E1 = PallasEngine;
   type E2 = VestaEngine;
   type S1 = RelaxedR1CSSNARK<PallasEngine, FastIpa<PallasEngine>>;
