@@ -90,7 +90,9 @@ def _run(argv: list[str], work: Path, env: dict[str, str], deadline: float,
     if child.rc != 0 or child.timed_out:
         what = "timed out" if child.timed_out else f"exit {child.rc}"
         raise RuntimeError(f"folding {argv[0]} {what}: " + " | ".join(child.tail[-5:]))
-    return {**summary, "wall_s": child.wall_s, "peak_rss_mib": child.peak_rss_mib}
+    # the record keeps figures, not the statement (inputs, outputs, logits)
+    kept = {k: v for k, v in summary.items() if not (isinstance(v, list) and len(v) > 32)}
+    return {**kept, "wall_s": child.wall_s, "peak_rss_mib": child.peak_rss_mib}
 
 
 def run_case(case: Case, engine: str, srs: Path | None, timeout_s: float,
@@ -175,9 +177,10 @@ def markdown(meta: dict[str, Any], records: list[dict[str, Any]]) -> str:
             lines.append(f"| {r['case']} | {r['engine']} | {r['error']} ||||||||||")
             continue
         lines.append(
-            f"| {r['case']} | {r['engine']} | {r['segments'] or '—'} "
+            f"| {r['case']} | {r['engine']}{' (run 1)' if r.get('from_run') else ''} "
+            f"| {r['segments'] or '—'} "
             f"| {_kib(r['verifier_key_bytes'])} "
-            f"| {_s((r.get('verifier_cache_bytes') or 0) / 2**20, '{:.1f}')} "
+            f"| {_s(r.get('verifier_cache_bytes') and r['verifier_cache_bytes'] / 2**20, '{:.1f}')} "
             f"| {_kib(r['model_bytes'])} "
             f"| {_kib(r['proof_bytes'])} | {_s(r['prove_s'], '{:.1f}')} "
             f"| {_s(r['prove_peak_rss_mib'], '{:,.0f}')} | {_s(r['verify_s_first'], '{:.3f}')} "

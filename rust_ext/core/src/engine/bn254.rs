@@ -32,9 +32,9 @@ type Kzg = nova_snark::provider::mercury::EvaluationEngine<Bn256EngineKZG>;
 /// The planner's budget of packed constants per public segment. Preprocessing Spartan's
 /// prover holds a few dozen vectors of the segment's padded size `2^k`, where `2^k` is the
 /// next power of two above the segment's nonzeros plus Nova's own (about 124k), and its
-/// time is linear in `2^k`: the pasta budget (`2^21` constants) pads to `2^22` and held
-/// 4 GiB on the depth-500 MLP. This budget leaves room for Nova's share and the steps' own
-/// entries below `2^21`.
+/// time and memory are linear in `2^k`. A full pasta budget (`2^21` constants) would pad to
+/// `2^22`; this one leaves room for Nova's share and the steps' own entries below `2^21`
+/// (the depth-500 MLP's long segment: `2^21`, 4.1 GiB peak; BENCHMARKS.md).
 pub const SEGMENT_NNZ: usize = (1 << 21) - (1 << 18);
 
 /// BN254/Grumpkin with a universal SRS.
