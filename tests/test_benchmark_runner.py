@@ -44,3 +44,22 @@ def test_cnn_models_script_writes_a_network_its_data_and_an_input(tmp_path: Path
     x = np.load(tmp_path / "zator-512.input.npy")
     assert calibration.shape == (64, model.input_dim) and x.shape == (model.input_dim,)
     assert model.forward(x[None]).shape == (1, 10)
+
+
+def test_succinct_py_records_a_small_case_through_the_cli(tmp_path: Path) -> None:
+    """`benchmarks/succinct.py` drives the CLI and parses its JSON (pasta only: the bn254
+    path is the same commands with `--engine bn254`, and `test_engines.py` runs them)."""
+    out = tmp_path / "out"
+    md = tmp_path / "B.md"
+    md.write_text("# B\n")
+    done = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "succinct.py"), "--only", "w16-d4",
+         "--engines", "pasta", "--out", str(out), "--update-md", str(md), "--timeout", "600"],
+        cwd=REPO, capture_output=True, text=True, timeout=900, check=False)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    (r,) = json.loads((out / "results_succinct.json").read_text())["results"]
+    assert r["status"] == "ok" and (r["case"], r["engine"]) == ("w16-d4", "pasta")
+    assert r["verifier_key_bytes"] > 0 and r["proof_bytes"] > 0 and r["prove_s"] > 0
+    assert 0 < r["verify_s"] <= r["verify_wall_s"] and r["verifier_cache_bytes"] > 0
+    text = md.read_text()
+    assert "<!-- succinct:start -->" in text and "| w16-d4 | pasta |" in text
