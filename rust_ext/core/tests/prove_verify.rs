@@ -214,6 +214,17 @@ fn batch_proofs<P: Profile>() {
   let p = s.len() / 3;
   s[p] ^= 0x5a;
   rejects(&bad, "a flipped SNARK byte");
+  // the batch's one secondary proof (crate::secondary): flipped, cut, or another batch's
+  let mut bad = proof.clone();
+  let p = bad.secondary.len() / 2;
+  bad.secondary[p] ^= 0x21;
+  rejects(&bad, "a flipped byte of the secondary proof");
+  let mut bad = proof.clone();
+  bad.secondary.truncate(bad.secondary.len() - 7);
+  rejects(&bad, "a truncated secondary proof");
+  let mut bad = proof.clone();
+  bad.secondary = other.secondary.clone();
+  rejects(&bad, "another batch's secondary proof");
   let mut bad = proof.clone();
   bad.output[0] += 1 << ST.act_bits;
   bad.output[1] -= 1;
