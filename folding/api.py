@@ -7,8 +7,6 @@ Python runs inside the prover's step loop.
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 import logging
 import math
 import os
@@ -17,7 +15,6 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -34,6 +31,16 @@ from folding.errors import (
     VerificationError,
 )
 from folding.ir import FloatModel
+from folding.proofs import (
+    DEFAULT_ENGINE,
+    ENGINES,
+    Proof,
+    Verified,
+    VerifierKey,
+    cache_path,
+    default_cache_dir,
+    native_module,
+)
 from folding.quant_ir import (
     QuantAnyLayer,
     QuantizedModel,
@@ -52,121 +59,7 @@ __all__ = [
 
 Segments = tuple[tuple[int, int, int], ...]
 
-#: The engine profiles: ``pasta`` (transparent: no setup, keys and verification grow with
-#: the model) and ``bn254`` (succinct: a universal SRS, keys of kilobytes, verification in
-#: milliseconds).
-ENGINES = ("pasta", "bn254")
-#: The profile :func:`compile` uses when the caller does not choose.
-DEFAULT_ENGINE = "pasta"
-
 log = logging.getLogger(__name__)
-
-
-def _native() -> Any:
-    from folding import _native
-
-    return _native
-
-
-def default_cache_dir() -> Path | None:
-    """Where public parameters are cached: ``$FOLDING_CACHE_DIR``, else
-    ``$XDG_CACHE_HOME/folding/params`` (``~/.cache/folding/params``). Setting
-    ``FOLDING_CACHE_DIR`` to ``off`` disables the cache."""
-    env = os.environ.get("FOLDING_CACHE_DIR")
-    if env is not None:
-        return None if env.strip().lower() in ("", "off", "none") else Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "folding" / "params"
-
-
-def _cache(cache_dir: str | os.PathLike[str] | None) -> str | None:
-    path = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    return str(path) if path is not None else None
-
-
-@dataclass(frozen=True)
-class VerifierKey:
-    """What a verifier needs to check proofs of one model.
-
-    Attributes:
-        data: The native verifier-key bundle (segment keys, activation encoding).
-        commitment: The model commitment (32 bytes) the key stands for.
-        input_scale: ``round(x * input_scale)`` is the integer input (informational).
-        output_scale: ``y / output_scale`` are the logits (informational).
-        engine: The engine profile (``pasta`` or ``bn254``).
-        srs_id: The SRS the key pins (:attr:`folding.srs.Srs.id`); ``None`` for ``pasta``.
-    """
-
-    data: bytes
-    commitment: bytes
-    input_scale: float
-    output_scale: float
-    engine: str = DEFAULT_ENGINE
-    srs_id: bytes | None = None
-
-    @functools.cached_property
-    def _prepared(self) -> Any:
-        """The native verifier with the segment keys rebuilt, made on first use and kept: a
-        key object verifies its second and later proofs without rebuilding them."""
-        return self.prepare()
-
-    def prepare(self, *, cache_dir: str | os.PathLike[str] | None = None,
-                srs: Srs | bytes | None = None) -> Any:
-        """A native verifier for this key, with its segment keys rebuilt from the machine's
-        derived parts (kept under ``cache_dir``, default :func:`default_cache_dir`).
-
-        Args:
-            cache_dir: Where the shared key parts and generator tables are cached.
-            srs: The SRS (or its id) the verifier trusts: a key that pins another fails.
-
-        Raises:
-            ModelMismatchError: If the key pins another SRS than ``srs``.
-            ArtefactError: If the key is corrupt or was made by an incompatible version.
-        """
-        expected = srs.id if isinstance(srs, Srs) else srs
-        return _native().PreparedVerifier(self.data, _cache(cache_dir), expected)
-
-    def __getstate__(self) -> dict[str, Any]:
-        # The prepared verifier is native and rebuilt on demand; it is not pickled.
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        for name, value in state.items():
-            object.__setattr__(self, name, value)
-
-    @classmethod
-    def _from_native(cls, data: bytes, input_scale: float, output_scale: float) -> VerifierKey:
-        info = _native().verifier_key_info(data)
-        srs_id = info["srs_id"]
-        return cls(data=data, commitment=bytes(info["model_commitment"]),
-                   input_scale=input_scale, output_scale=output_scale,
-                   engine=str(info["engine"]),
-                   srs_id=None if srs_id is None else bytes(srs_id))
-
-    def to_bytes(self) -> bytes:
-        """Serializes the key as a versioned artefact."""
-        header = {"commitment": self.commitment.hex(), "input_scale": self.input_scale,
-                  "output_scale": self.output_scale}
-        return artefacts.pack(Kind.VERIFIER_KEY, header, {"key": self.data})
-
-    @classmethod
-    def from_bytes(cls, data: bytes | memoryview) -> VerifierKey:
-        """Parses a verifier-key artefact.
-
-        Raises:
-            ArtefactError: If it is corrupt, truncated, foreign or inconsistent.
-        """
-        header, sections = artefacts.unpack(data, Kind.VERIFIER_KEY)
-        key = artefacts.require(sections, "key", "verifier key")
-        try:
-            vk = cls._from_native(bytes(key), float(header["input_scale"]),
-                                  float(header["output_scale"]))
-            stated = bytes.fromhex(header["commitment"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ArtefactError(f"verifier key: bad header field {exc}") from exc
-        if stated != vk.commitment:
-            raise ArtefactError("verifier key: header commitment does not match the key")
-        return vk
 
 
 @dataclass(frozen=True, eq=False)
@@ -229,7 +122,7 @@ class CompiledModel:
                     f"the SRS {srs.path} (id {srs.short_id}) is not the one this model's "
                     f"keys pin (id {pinned.hex()[:12]})")
             return srs.path
-        found = SrsStore(_cache(cache_dir)).find(pinned)
+        found = SrsStore(cache_path(cache_dir)).find(pinned)
         return None if found is None else found.path
 
     def rederive_verifier_key(self, cache_dir: str | os.PathLike[str] | None = None,
@@ -241,7 +134,7 @@ class CompiledModel:
         to these weights: compare the result's ``commitment``.
         """
         return VerifierKey._from_native(
-            self.native().setup(_cache(cache_dir), self.srs_path(srs, cache_dir)),
+            self.native().setup(cache_path(cache_dir), self.srs_path(srs, cache_dir)),
             self.quantized.input_scale, self.quantized.output_scale)
 
     def plan(self) -> list[dict[str, Any]]:
@@ -317,79 +210,6 @@ class CompiledModel:
 
 
 @dataclass(frozen=True)
-class Proof:
-    """A proof that the committed model maps ``input`` to ``output``.
-
-    Attributes:
-        data: The native proof bundle (segment SNARKs and boundary states).
-        model_commitment: The commitment of the model the proof is about.
-        input: The quantized input (public).
-        output: The quantized output (public).
-        output_scale: ``output / output_scale`` are the logits (informational).
-        stats: Prover timings and circuit sizes.
-    """
-
-    data: bytes
-    model_commitment: bytes
-    input: tuple[int, ...]
-    output: tuple[int, ...]
-    output_scale: float
-    stats: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def logits(self) -> npt.NDArray[np.float64]:
-        """The output dequantized with the model's output scale."""
-        return np.asarray(self.output, dtype=np.float64) / self.output_scale
-
-    @classmethod
-    def _from_native(cls, data: bytes, output_scale: float,
-                     stats: dict[str, Any] | None = None) -> Proof:
-        info = _native().proof_info(data)
-        return cls(data=data, model_commitment=bytes(info["model_commitment"]),
-                   input=tuple(info["input"]), output=tuple(info["output"]),
-                   output_scale=output_scale, stats=dict(stats or {}))
-
-    def to_bytes(self) -> bytes:
-        """Serializes the proof as a versioned artefact."""
-        header = {"model_commitment": self.model_commitment.hex(),
-                  "output_scale": self.output_scale, "stats": self.stats}
-        return artefacts.pack(Kind.PROOF, header, {"proof": self.data})
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> Proof:
-        """Parses a proof artefact.
-
-        Raises:
-            ArtefactError: If it is corrupt, truncated or foreign.
-        """
-        header, sections = artefacts.unpack(data, Kind.PROOF)
-        try:
-            scale = float(header["output_scale"])
-            stats = dict(header.get("stats") or {})
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ArtefactError(f"proof: bad header field {exc}") from exc
-        return cls._from_native(bytes(artefacts.require(sections, "proof", "proof")), scale,
-                                stats)
-
-
-@dataclass(frozen=True)
-class Verified:
-    """The result of a successful verification: what the proof establishes.
-
-    Attributes:
-        model_commitment: The model the statement is about.
-        input: The quantized input.
-        output: The quantized output.
-        logits: ``output / output_scale``.
-    """
-
-    model_commitment: bytes
-    input: tuple[int, ...]
-    output: tuple[int, ...]
-    logits: npt.NDArray[np.float64]
-
-
-@dataclass(frozen=True)
 class ProgressInfo:
     """A progress report of a running proof."""
 
@@ -434,7 +254,7 @@ def _native_model(quantized: QuantizedModel, private: bool, salts: Sequence[byte
                   max_segment_steps: int | None = None, engine: str = DEFAULT_ENGINE) -> Any:
     layers = [_native_layer(layer) for layer in quantized.layers]
     st = quantized.settings
-    return _native().NativeModel(
+    return native_module().NativeModel(
         st.act_bits, st.weight_bits, st.shift, layers, private, list(salts),
         segments=[tuple(s) for s in segments] if segments is not None else None,
         layers_per_step=layers_per_step, max_segment_nnz=max_segment_nnz,
@@ -550,11 +370,11 @@ def compile(  # shadows the builtin: the public verb of the API
     srs_path = None
     if engine == "bn254":
         need = max(int(s["srs_log_size"]) for s in rows)
-        srs = _compile_srs(need, srs, _cache(cache_dir))
+        srs = _compile_srs(need, srs, cache_path(cache_dir))
         srs_path = srs.path
     elif srs is not None:
         raise InputError(f"the {engine} engine takes no SRS")
-    vk = VerifierKey._from_native(native.setup(_cache(cache_dir), srs_path), model.input_scale,
+    vk = VerifierKey._from_native(native.setup(cache_path(cache_dir), srs_path), model.input_scale,
                                   model.output_scale)
     compiled = CompiledModel(quantized=model, private_weights=private_weights,
                              segments=segments, verifier_key=vk, salts=salts, source=source)
@@ -601,7 +421,7 @@ def _run_prover(call: Callable[[Any], Any], segments: int,
     """Runs ``call(handle)`` (a native prover, GIL released) on a worker thread and polls
     its progress handle from this one; Ctrl-C here, or setting ``cancel``, cancels the prover
     at its next step."""
-    handle = _native().Progress()
+    handle = native_module().Progress()
     result: dict[str, Any] = {}
 
     def work() -> None:
@@ -706,7 +526,7 @@ def prove(
     ckpt = None if checkpoint is None else os.fspath(checkpoint)
     srs_path = compiled.srs_path(srs, cache_dir)
     data, stats = _run_prover(
-        lambda handle: compiled.native().prove([int(v) for v in x_q], _cache(cache_dir), handle,
+        lambda handle: compiled.native().prove([int(v) for v in x_q], cache_path(cache_dir), handle,
                                                ckpt, checkpoint_every, srs_path),
         len(compiled.segments), progress, poll_interval, cancel)
     proof = Proof._from_native(bytes(data), q.output_scale, dict(stats))
@@ -730,7 +550,7 @@ def batch_verifier_key(model: CompiledModel | bytes, *,
     (one key serves any batch size). Public-weight models only."""
     compiled = _load_model(model)
     q = compiled.quantized
-    data = compiled.native().setup_batch(int(items_per_step), _cache(cache_dir),
+    data = compiled.native().setup_batch(int(items_per_step), cache_path(cache_dir),
                                          compiled.srs_path(srs, cache_dir))
     return VerifierKey._from_native(bytes(data), q.input_scale, q.output_scale)
 
@@ -781,7 +601,7 @@ def prove_batch(
     srs_path = compiled.srs_path(srs, cache_dir)
     data, vk, stats = _run_prover(
         lambda handle: compiled.native().prove_batch([[int(v) for v in row] for row in x_q],
-                                                     int(items_per_step), _cache(cache_dir),
+                                                     int(items_per_step), cache_path(cache_dir),
                                                      handle, srs_path),
         1, progress, poll_interval)
     proof = Proof._from_native(bytes(data), q.output_scale, dict(stats))

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from folding import api
+from folding import api, proofs
 from folding.api import Proof
 from folding.quant_ir import QuantizedModel
 
@@ -48,7 +48,7 @@ class ProverActor:
     """
 
     def __init__(self, cache_dir: str | None, keep_segments: int) -> None:
-        api._native().keep_keys_in_memory(keep_segments)
+        proofs.native_module().keep_keys_in_memory(keep_segments)
         self._cache = cache_dir
         self._models: dict[bytes, Any] = {}
         self._lock = threading.Lock()
@@ -67,7 +67,7 @@ class ProverActor:
             return native
 
     def _start(self, task_id: str) -> Any:
-        handle = api._native().Progress()
+        handle = proofs.native_module().Progress()
         with self._lock:
             self._running[task_id] = handle
         return handle

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from folding import api
+from folding import api, proofs
 from folding.api import CompiledModel, ProgressInfo, Proof, quantize_one
 from folding.cluster.actors import ModelSpec
 from folding.cluster.pool import ProverPool, Task
@@ -48,7 +48,7 @@ def with_segments(model: CompiledModel, segments: int, *,
                                engine=model.engine)
     plan = tuple((int(s["first_layer"]), int(s["num_steps"]), int(s["layers_per_step"]))
                  for s in native.plan())
-    vk = api.VerifierKey._from_native(native.setup(api._cache(cache_dir),
+    vk = api.VerifierKey._from_native(native.setup(proofs.cache_path(cache_dir),
                                                    model.srs_path(srs, cache_dir)),
                                       model.quantized.input_scale,
                                       model.quantized.output_scale)
