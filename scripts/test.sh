@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/rust_ext/target}"
 python3 -m pip install --quiet -e ".[test]"
-(cd rust_ext && cargo test --release --quiet)
+(cd rust_ext && cargo test --release --quiet -p folding-core)
 python3 -m pytest -q "$@"

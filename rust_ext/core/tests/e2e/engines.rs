@@ -2,9 +2,8 @@
 //! nova-snark's exact bytes; the shared parts a verifier derives are the ones real keys hold;
 //! the succinct profile's SRS size is exact; keys and proofs of one profile, or of one SRS,
 //! are refused by another with a clear error.
-mod common;
 
-use common::{network, one_layer_per_step, source, test_srs};
+use crate::common::{network, one_layer_per_step, source, test_srs};
 use folding_core::circuit::FoldStep;
 use folding_core::engine::{Bn254, Fr, Params, Pasta, Profile};
 use folding_core::keys::{load_or_setup, KeySource};

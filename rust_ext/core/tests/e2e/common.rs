@@ -1,5 +1,5 @@
 //! Networks and plans shared by the end-to-end tests.
-#![allow(dead_code)] // each test binary uses its own part
+#![allow(dead_code)] // not every helper is used by every build of the tests
 
 use folding_core::model::{DenseLayer, Network, Settings, WeightMode};
 use folding_core::plan::{plan, Plan, PlanOptions};

@@ -2,9 +2,7 @@
 //! tampered, reordered, dropped and foreign proofs with a clear error.
 use std::sync::atomic::Ordering;
 
-mod common;
-
-use common::{network, one_layer_per_step, source, ST};
+use crate::common::{network, one_layer_per_step, source, ST};
 use folding_core::checkpoint::Checkpointer;
 use folding_core::engine::Profile;
 use folding_core::model::{Network, WeightMode};
@@ -122,7 +120,7 @@ fn proof_for_another_model_is_rejected<P: Profile>() {
 
 // Batch proofs and checkpoints are the same code for both profiles (generic over it); the
 // profile-specific parts (keys, proofs, verification) are covered for both above and in
-// tests/engines.rs, so these run on the transparent profile, which proves faster.
+// engines.rs, so these run on the transparent profile, which proves faster.
 #[test]
 fn batch_proofs_verify_and_tampered_swapped_truncated_or_foreign_ones_are_rejected() {
   batch_proofs::<folding_core::engine::Pasta>();

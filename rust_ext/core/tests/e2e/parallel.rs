@@ -4,9 +4,7 @@
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 
-mod common;
-
-use common::{network, source};
+use crate::common::{network, source};
 use folding_core::checkpoint::Checkpointer;
 use folding_core::engine::{Pasta, Profile};
 use folding_core::keys::KeySource;
