@@ -18,9 +18,10 @@ from service_support import running_server
 
 import folding
 from folding import cli, cluster
-from folding.api import Proof
+from folding.api import Proof, VerifierKey
 from folding.client import Client
 from folding.service.config import ServiceConfig
+from folding.srs import Srs
 from folding.testing import mlp_onnx
 from folding.v1 import prover_pb2 as pb
 
@@ -45,6 +46,34 @@ def test_a_service_job_is_proven_on_the_cluster(local_ray: None, tmp_path: Path)
         assert proof.stats["workers"] == 2  # proven by the pool, not in the server
         key = c.fetch_verifier_key(model_id, layers_per_step=1)
         assert folding.verify(proof.to_bytes(), key).output == tuple(events[-1].output)
+
+
+def test_a_bn254_service_job_is_proven_on_the_cluster_and_checked_with_a_small_key(
+        local_ray: None, tmp_path: Path) -> None:
+    """The succinct engine through the service and Ray: the variant is compiled with the
+    server's SRS, its three segments are proven by two workers (each ships its part of the
+    one secondary proof), and the proof checks with the kilobyte key the service hands out,
+    both locally and through the service's Verify; the Pasta variant's key refuses it."""
+    srs = Srs.generate(tmp_path / "srs.ptau", 18)
+    config = ServiceConfig(data_dir=tmp_path / "data", poll_interval_s=0.05, ray_address="",
+                           ray_workers=2, srs_path=Path(srs.path))
+    with running_server(config) as (_, address), Client(address, timeout_s=300) as c:
+        model_id = c.upload_model(mlp_onnx([4, 6, 6, 6, 3], seed=5)).model_id
+        job = c.submit(model_id, [0.3, -0.2, 0.5, 0.1], layers_per_step=1, engine="bn254")
+        done = c.wait(job.job_id, timeout_s=900, poll_s=0.5)
+        assert done.state == pb.SUCCEEDED, done
+        proof = c.fetch_proof(job.job_id)
+        stats = Proof.from_bytes(proof).stats
+        assert (len(stats["segments"]), stats["workers"]) == (3, 2)
+        key = c.fetch_verifier_key(model_id, layers_per_step=1, engine="bn254")
+        vk = VerifierKey.from_bytes(key)
+        assert (vk.engine, vk.srs_id) == ("bn254", srs.id) and len(key) < 4096, len(key)
+        assert folding.verify(proof, key, srs=srs).output == tuple(done.output)
+        remote = c.verify(model_id, proof, layers_per_step=1, engine="bn254")
+        assert remote.valid and tuple(remote.output) == tuple(done.output), remote.reason
+        c.get_model(model_id, layers_per_step=1, compile=True)  # the pasta variant
+        other = c.verify(model_id, proof, layers_per_step=1)
+        assert not other.valid and "profile" in other.reason, other.reason
 
 
 def test_the_cli_proves_on_the_cluster(local_ray: None, tmp_path: Path,
