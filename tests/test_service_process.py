@@ -17,7 +17,7 @@ from folding.client import Client
 from folding.testing import mlp_onnx
 from folding.v1 import prover_pb2 as pb
 
-DEEP_ONNX = mlp_onnx([4, *[6] * 47, 3], seed=11)   # 48 steps at one layer per step
+DEEP_ONNX = mlp_onnx([4, *[6] * 23, 3], seed=11)   # 24 steps at one layer per step
 SMALL_ONNX = mlp_onnx([4, 6, 6, 3], seed=3)
 X = [0.3, -0.2, 0.5, 0.1]
 REPO = Path(__file__).resolve().parents[1]
