@@ -3,6 +3,7 @@ same run, through the ``folding`` command line as a user runs it::
 
     python benchmarks/succinct.py --only depth-500 w16-d512 lenet5 zator-512
     python benchmarks/succinct.py --only lenet5 --engines bn254 --srs my.ptau
+    python benchmarks/succinct.py --only depth-500 --engines bn254 --max-segment-nnz 1048576
 
 For each (model, engine): ``folding compile`` (``--engine``, ``--vk-out``), ``folding prove``
 and three ``folding verify --vk`` runs, each command a fresh process with the case's own
@@ -96,11 +97,12 @@ def _run(argv: list[str], work: Path, env: dict[str, str], deadline: float,
 
 
 def run_case(case: Case, engine: str, srs: Path | None, timeout_s: float,
-             label: str) -> dict[str, Any]:
-    """Compile, prove and verify one case with one engine; returns its record."""
+             label: str, max_segment_nnz: int | None = None) -> dict[str, Any]:
+    """Compile, prove and verify one case with one engine (``max_segment_nnz``: the segment
+    budget, else the engine's default); returns its record."""
     record: dict[str, Any] = {
         "case": case.name, "engine": engine, "description": case.description,
-        "status": "ok", "error": None,
+        "max_segment_nnz": max_segment_nnz, "status": "ok", "error": None,
         "date": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
     }
     work = Path(tempfile.mkdtemp(prefix=f"folding-succinct-{case.name}-{engine}-"))
@@ -109,6 +111,8 @@ def run_case(case: Case, engine: str, srs: Path | None, timeout_s: float,
     try:
         options = _inputs(case, work)
         srs_args = ["--srs", str(srs)] if engine == "bn254" and srs else []
+        if max_segment_nnz is not None:
+            options += ["--max-segment-nnz", str(max_segment_nnz)]
         print(f"{label} compile ...", file=sys.stderr, flush=True)
         record["compile"] = _run(["compile", "model.onnx", "-o", "m.fold", "--vk-out", "m.vk",
                                   "--engine", engine, *srs_args, *options],
@@ -152,6 +156,14 @@ def _tree_bytes(path: Path) -> int:
         else 0
 
 
+def _budget(nnz: int | None) -> str:
+    if nnz is None:
+        return ""
+    exact = nnz.bit_length() - 1
+    size = f"2^{exact}" if nnz == 1 << exact else f"{nnz:,}"
+    return f", {size} a segment"
+
+
 def _kib(n: Any) -> str:
     return "—" if n is None else f"{n / 1024:,.1f}"
 
@@ -177,7 +189,8 @@ def markdown(meta: dict[str, Any], records: list[dict[str, Any]]) -> str:
             lines.append(f"| {r['case']} | {r['engine']} | {r['error']} ||||||||||")
             continue
         lines.append(
-            f"| {r['case']} | {r['engine']}{' (run 1)' if r.get('from_run') else ''} "
+            f"| {r['case']} | {r['engine']}{' (run 1)' if r.get('from_run') else ''}"
+            f"{_budget(r.get('max_segment_nnz'))} "
             f"| {r['segments'] or '—'} "
             f"| {_kib(r['verifier_key_bytes'])} "
             f"| {_s(r.get('verifier_cache_bytes') and r['verifier_cache_bytes'] / 2**20, '{:.1f}')} "
@@ -233,6 +246,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=3600.0, metavar="S",
                         help="per (model, engine) limit")
     parser.add_argument("--update-md", type=Path, metavar="FILE.md")
+    parser.add_argument("--max-segment-nnz", type=int, metavar="N",
+                        help="segment budget for every case (default: each engine's own); "
+                        "trades prover memory against segments, so proof size")
     args = parser.parse_args(argv)
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     if not engines or any(e not in ENGINES for e in engines):
@@ -248,7 +264,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     pairs = [(c, e) for c in cases for e in engines]
     for index, (case, engine) in enumerate(pairs, 1):
         label = f"[{index}/{len(pairs)}] {case.name}/{engine}:"
-        records.append(run_case(case, engine, srs, args.timeout, label))
+        records.append(run_case(case, engine, srs, args.timeout, label, args.max_segment_nnz))
         r = records[-1]
         if r["status"] == "ok":
             print(f"{label} ok: prove {r['prove_s']:.1f}s, key {_kib(r['verifier_key_bytes'])}"
