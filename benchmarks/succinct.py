@@ -3,7 +3,7 @@ same run, through the ``folding`` command line as a user runs it::
 
     python benchmarks/succinct.py --only depth-500 w16-d512 lenet5 zator-512
     python benchmarks/succinct.py --only lenet5 --engines bn254 --srs my.ptau
-    python benchmarks/succinct.py --only depth-500 --engines bn254 --max-segment-nnz 1048576
+    python benchmarks/succinct.py --only depth-500 --engines bn254 --max-segment-nnz 655360
 
 For each (model, engine): ``folding compile`` (``--engine``, ``--vk-out``), ``folding prove``
 and three ``folding verify --vk`` runs, each command a fresh process with the case's own
