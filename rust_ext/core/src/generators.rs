@@ -129,4 +129,45 @@ mod tests {
     set_cache_dir(None);
     let _ = std::fs::remove_dir_all(&dir);
   }
+
+  /// The first generators of each curve's public table, as nova-snark derives them over the
+  /// *released* halo2curves 0.9.0 (printed by a program built against the registry's copy):
+  /// the vendored crate memoizes hash-to-curve constants (`vendor/README.md`), and the
+  /// points must be exactly upstream's, curve by curve, in any order of derivation.
+  #[test]
+  fn generators_are_upstreams_after_the_vendored_memo() {
+    use group::GroupEncoding;
+    use nova_snark::provider::{GrumpkinEngine, VestaEngine};
+    use nova_snark::provider::traits::DlogGroup;
+    fn first<E: Engine>() -> Vec<String>
+    where
+      E::GE: DlogGroup,
+      <E::GE as DlogGroup>::AffineGroupElement: GroupEncoding,
+    {
+      <E::GE as DlogGroup>::from_label(LABEL, 3)
+        .iter()
+        .map(|p| p.to_bytes().as_ref().iter().map(|b| format!("{b:02x}")).collect())
+        .collect()
+    }
+    let pallas = [
+      "831ce30f60b003fb6310bb0915cbf344ad21e21fb4c9a8d14fd57b3cbd880a87",
+      "f025e536fd8fc9216f3d1c860a1b2fc99cc91e5b9722448d125e7ee0fbea3f19",
+      "7f7541a77166d5ce2953426ece2a86028d4e18fb0c404d10034791544e36dca9",
+    ];
+    let vesta = [
+      "3a374c57bd1aa8911930bda8645c6a497cf6715739962fc9da87c6947ca20095",
+      "7354749f878c31b5a5ead1e5e287818109caaf82efee284df2e62e7e89b1330e",
+      "0c850cbb835900c1c1ae509a0d594071dd00a20df955b7087bafd86d17de5487",
+    ];
+    let grumpkin = [
+      "b77cd6c6b95524ff9e5fffddf520f714b70d1a63857379000deb8c38736c4a94",
+      "da04349ffe210dacac0edfc90136c939702d7fc021d372d0b3aa0bceee3e9e2b",
+      "cae3854acce78d4dc3859c6746f1f0c538195fbef1df7fadd9d4402c3d67562b",
+    ];
+    for _ in 0..2 {
+      assert_eq!(first::<PallasEngine>(), pallas);
+      assert_eq!(first::<GrumpkinEngine>(), grumpkin);
+      assert_eq!(first::<VestaEngine>(), vesta);
+    }
+  }
 }

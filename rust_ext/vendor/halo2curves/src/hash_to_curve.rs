@@ -120,7 +120,7 @@ where
             }
 
             Method::SVDW => {
-                let [c1, c2, c3, c4] = svdw_precomputed_constants::<C>(z);
+                let [c1, c2, c3, c4] = svdw_constants::<C>(z);
                 Box::new(move |u| svdw_map_to_curve::<C>(u, c1, c2, c3, c4, z))
             }
         };
@@ -156,6 +156,37 @@ where
         let (u0, u1) = self.hash_to_field(domain_prefix.as_bytes(), message);
         (self.map_to_curve)(u0) + (self.map_to_curve)(u1)
     }
+}
+
+/// `svdw_precomputed_constants`, computed once per curve and `z` in a process: callers such
+/// as nova-snark build a new `Suite` for every point they hash, and the constants' square
+/// root costs about as much as hashing the point. (Patch of the vendored crate.)
+#[cfg(feature = "std")]
+fn svdw_constants<C: CurveExt>(z: C::Base) -> [C::Base; 4] {
+    use std::any::{Any, TypeId};
+    use std::sync::RwLock;
+    type Entry = (TypeId, Vec<u8>, Box<dyn Any + Send + Sync>);
+    static MEMO: RwLock<Vec<Entry>> = RwLock::new(Vec::new());
+    let (curve, z_repr) = (TypeId::of::<C>(), z.to_repr().as_ref().to_vec());
+    let known = |memo: &[Entry]| {
+        memo.iter()
+            .find(|(c, zr, _)| *c == curve && *zr == z_repr)
+            .and_then(|(_, _, k)| k.downcast_ref::<[C::Base; 4]>().copied())
+    };
+    if let Some(k) = known(&MEMO.read().unwrap_or_else(|e| e.into_inner())) {
+        return k;
+    }
+    let k = svdw_precomputed_constants::<C>(z);
+    let mut memo = MEMO.write().unwrap_or_else(|e| e.into_inner());
+    if known(&memo).is_none() {
+        memo.push((curve, z_repr, Box::new(k)));
+    }
+    k
+}
+
+#[cfg(not(feature = "std"))]
+fn svdw_constants<C: CurveExt>(z: C::Base) -> [C::Base; 4] {
+    svdw_precomputed_constants::<C>(z)
 }
 
 pub(crate) fn svdw_precomputed_constants<C: CurveExt>(z: C::Base) -> [C::Base; 4] {
