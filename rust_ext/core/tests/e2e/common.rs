@@ -79,3 +79,33 @@ macro_rules! for_each_profile {
     }
   };
 }
+
+/// The network, plan and input of [`reference_proof`].
+pub fn reference_network() -> (Network, Plan, Vec<i64>) {
+  let n = network(WeightMode::Public, 3, 1);
+  let p = one_layer_per_step(&n);
+  (n, p, vec![5, -3, 7])
+}
+
+/// One public proof of [`reference_network`] per profile, made once per test binary and
+/// shared by the tests that only need some valid proof and its key to tamper with (each
+/// proof of even a tiny network costs seconds of key setup).
+pub fn reference_proof<P: folding_core::engine::Profile>() -> &'static (
+  folding_core::proof::ProofBundle,
+  folding_core::proof::VerifierKeyBundle,
+) {
+  type Proven = (folding_core::proof::ProofBundle, folding_core::proof::VerifierKeyBundle);
+  static PASTA: std::sync::OnceLock<Proven> = std::sync::OnceLock::new();
+  static BN254: std::sync::OnceLock<Proven> = std::sync::OnceLock::new();
+  let cell = match P::ID {
+    folding_core::engine::EngineId::Pasta => &PASTA,
+    folding_core::engine::EngineId::Bn254 => &BN254,
+  };
+  cell.get_or_init(|| {
+    let (n, p, x) = reference_network();
+    let progress = folding_core::prover::Progress::default();
+    let (proof, vk, _) =
+      folding_core::prover::prove_with_key::<P>(&n, &p, &x, &source::<P>(None), &progress).unwrap();
+    (proof, vk)
+  })
+}

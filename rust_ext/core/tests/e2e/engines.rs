@@ -3,13 +3,13 @@
 //! the succinct profile's SRS size is exact; keys and proofs of one profile, or of one SRS,
 //! are refused by another with a clear error.
 
-use crate::common::{network, one_layer_per_step, source, test_srs};
+use crate::common::{network, one_layer_per_step, reference_network, reference_proof, source, test_srs};
 use folding_core::circuit::FoldStep;
 use folding_core::engine::{Bn254, Fr, Params, Pasta, Profile};
 use folding_core::keys::{load_or_setup, KeySource};
 use folding_core::model::WeightMode;
 use folding_core::plan::segment_circuit;
-use folding_core::proof::{from_slice, to_vec, ProofBundle, VerifierKeyBundle};
+use folding_core::proof::{from_slice, to_vec};
 use folding_core::prover::{prove_with_key, Progress};
 use folding_core::srs::Srs;
 use folding_core::verifier::{verify, VerifyOptions};
@@ -104,25 +104,15 @@ fn a_too_small_srs_is_a_clear_error() {
   let _ = std::fs::remove_file(&path);
 }
 
-fn prove<P: Profile>(srs: Option<&Srs>) -> (ProofBundle, VerifierKeyBundle) {
-  let n = network(WeightMode::Public, 1, 9);
-  let p = one_layer_per_step(&n);
-  let src = KeySource {
-    cache_dir: None,
-    srs,
-  };
-  let (proof, vk, _) = prove_with_key::<P>(&n, &p, &[4, -4, 1], &src, &Progress::default()).unwrap();
-  (proof, vk)
-}
-
 #[test]
 fn proofs_and_keys_of_another_profile_or_srs_are_refused() {
   let opts = VerifyOptions::default();
-  let (pasta_proof, pasta_vk) = prove::<Pasta>(None);
-  let (bn_proof, bn_vk) = prove::<Bn254>(Some(test_srs()));
-  verify(&pasta_vk, &pasta_proof, &opts).unwrap();
-  verify(&bn_vk, &bn_proof, &opts).unwrap();
-  for (vk, proof) in [(&pasta_vk, &bn_proof), (&bn_vk, &pasta_proof)] {
+  // the same model and input proven by both profiles
+  let (pasta_proof, pasta_vk) = reference_proof::<Pasta>();
+  let (bn_proof, bn_vk) = reference_proof::<Bn254>();
+  verify(pasta_vk, pasta_proof, &opts).unwrap();
+  verify(bn_vk, bn_proof, &opts).unwrap();
+  for (vk, proof) in [(pasta_vk, bn_proof), (bn_vk, pasta_proof)] {
     let e = verify(vk, proof, &opts).unwrap_err();
     assert!(
       matches!(&e, FoldError::ModelMismatch { reason } if reason.contains("profile")),
@@ -134,13 +124,18 @@ fn proofs_and_keys_of_another_profile_or_srs_are_refused() {
   relabelled.engine = folding_core::engine::EngineId::Bn254;
   relabelled.srs = bn_proof.srs;
   relabelled.model_commitment = bn_proof.model_commitment;
-  assert!(verify(&bn_vk, &relabelled, &opts).is_err());
+  assert!(verify(bn_vk, &relabelled, &opts).is_err());
 
-  // the same model with another SRS: the proof names both SRSs
+  // the same model with another SRS (of just the size it needs): the proof names both SRSs
+  let (n, p, x) = reference_network();
   let path = std::env::temp_dir().join(format!("folding-other-srs-{}.ptau", std::process::id()));
-  let other = Srs::generate(&path, 18).unwrap();
-  let (other_proof, other_vk) = prove::<Bn254>(Some(&other));
-  let e = verify(&bn_vk, &other_proof, &opts).unwrap_err();
+  let other = Srs::generate(&path, folding_core::engine::srs_log_size(&n, &p).unwrap()).unwrap();
+  let src = KeySource {
+    cache_dir: None,
+    srs: Some(&other),
+  };
+  let (other_proof, other_vk, _) = prove_with_key::<Bn254>(&n, &p, &x, &src, &Progress::default()).unwrap();
+  let e = verify(bn_vk, &other_proof, &opts).unwrap_err();
   assert!(
     matches!(&e, FoldError::ModelMismatch { reason } if reason.contains("SRS")),
     "{e}"
@@ -150,7 +145,7 @@ fn proofs_and_keys_of_another_profile_or_srs_are_refused() {
     expected_srs: Some(test_srs().id()),
     ..Default::default()
   };
-  verify(&bn_vk, &bn_proof, &trusting).unwrap();
+  verify(bn_vk, bn_proof, &trusting).unwrap();
   let e = verify(&other_vk, &other_proof, &trusting).unwrap_err();
   assert!(matches!(&e, FoldError::ModelMismatch { reason } if reason.contains("SRS")), "{e}");
   // a key whose SRS element is swapped for another SRS's no longer verifies anything
@@ -161,6 +156,6 @@ fn proofs_and_keys_of_another_profile_or_srs_are_refused() {
   proof.model_commitment = swapped.commitment();
   assert!(verify(&swapped, &proof, &opts).is_err());
   // a transparent key pins no SRS; asking for one is refused
-  assert!(verify(&pasta_vk, &pasta_proof, &trusting).is_err());
+  assert!(verify(pasta_vk, pasta_proof, &trusting).is_err());
   let _ = std::fs::remove_file(&path);
 }

@@ -111,9 +111,14 @@ fn segments_proven_apart_assemble_into_the_sequential_statement<P: Profile>() {
     );
     verify(&vk, &proof).unwrap();
 
-    // A missing segment, and another input's first segment, are refused at assembly.
+    // A missing segment, and another input's first segment, are refused at assembly (the
+    // latter is a check of boundary states, the same code for both profiles: on the faster
+    // one only, since the succinct one sets up every segment's keys again).
     let err = refused(assemble::<P>(&n, &p, &x, vk.commitment(), srs, parts[1..].to_vec()));
     assert!(err.contains("segment proofs"), "{err}");
+    if P::ID.needs_srs() {
+      continue;
+    }
     let mut mixed = parts.clone();
     let first = mixed.len() - 1; // proven in reverse order
     mixed[first] = prove_apart::<P>(&n, &p, &[6, -2, 4], 0);
@@ -187,14 +192,15 @@ fn a_cancelled_segment_resumes_from_its_checkpoint() {
     stats.resumed_from_step > p.segments[1].first_step,
     "{stats:?}"
   );
-  let (seq, vk, _) = prove_with_key::<Pasta>(&n, &p, &x, &src, &Progress::default()).unwrap();
+  let vk = folding_core::prover::setup::<Pasta>(&n, &p, &src).unwrap();
   let mut parts: Vec<_> = [0, 2, 3]
     .iter()
     .map(|&si| prove_apart::<Pasta>(&n, &p, &x, si))
     .collect();
   parts.push(seg);
   let proof = assemble::<Pasta>(&n, &p, &x, vk.commitment(), None, parts).unwrap();
-  assert_eq!(proof.output, seq.output);
+  let reference = folding_core::model::forward(&n, &x).unwrap();
+  assert_eq!(&proof.output, reference.last().unwrap());
   verify(&vk, &proof).unwrap();
   let _ = std::fs::remove_dir_all(&dir);
 }

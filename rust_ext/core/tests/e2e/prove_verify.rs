@@ -2,7 +2,7 @@
 //! tampered, reordered, dropped and foreign proofs with a clear error.
 use std::sync::atomic::Ordering;
 
-use crate::common::{network, one_layer_per_step, source, ST};
+use crate::common::{network, one_layer_per_step, reference_network, reference_proof, source, ST};
 use folding_core::checkpoint::Checkpointer;
 use folding_core::engine::Profile;
 use folding_core::model::{Network, WeightMode};
@@ -42,9 +42,10 @@ fn reason(e: FoldError) -> String {
 for_each_profile!(public_and_private_proofs_verify_and_tampering_is_rejected);
 fn public_and_private_proofs_verify_and_tampering_is_rejected<P: Profile>() {
   for mode in [WeightMode::Public, WeightMode::Private] {
-    let n = network(mode, 3, 1);
-    let x = [5, -3, 7];
-    let (proof, vk) = run::<P>(&n, &x);
+    let (proof, vk) = match mode {
+      WeightMode::Public => reference_proof::<P>().clone(),
+      WeightMode::Private => run::<P>(&network(mode, 3, 1), &[5, -3, 7]),
+    };
     assert_eq!((proof.engine, vk.engine), (P::ID, P::ID));
     assert_eq!(proof.segments.len(), 3);
     verify(&vk, &proof).unwrap();
@@ -99,22 +100,24 @@ fn public_and_private_proofs_verify_and_tampering_is_rejected<P: Profile>() {
 
 for_each_profile!(proof_for_another_model_is_rejected);
 fn proof_for_another_model_is_rejected<P: Profile>() {
-  let a = network(WeightMode::Public, 1, 1);
+  let (pa, vka) = reference_proof::<P>();
+  let (a, ..) = reference_network();
   let b = network(WeightMode::Public, 1, 2);
-  let (pa, vka) = run::<P>(&a, &[1, 2, 3]);
+  assert_eq!(a.layers.len() - 2, 3, "the reference network's middle run");
   let (pb, vkb) = run::<P>(&b, &[1, 2, 3]);
+  assert_eq!((pa.segments.len(), pb.segments.len()), (3, 3));
   assert!(matches!(
-    verify(&vka, &pb),
+    verify(vka, &pb),
     Err(FoldError::ModelMismatch { .. })
   ));
   // a proof relabelled with the other model's commitment still fails cryptographically
   let mut forged = pb.clone();
   forged.model_commitment = pa.model_commitment;
-  assert!(verify(&vka, &forged).is_err());
+  assert!(verify(vka, &forged).is_err());
   // segments spliced from another model's proof
   let mut spliced = pa.clone();
   spliced.segments[1] = pb.segments[1].clone();
-  assert!(verify(&vka, &spliced).is_err());
+  assert!(verify(vka, &spliced).is_err());
   verify(&vkb, &pb).unwrap();
 }
 
@@ -286,56 +289,58 @@ fn a_cancelled_proof_resumes_from_its_checkpoint_and_verifies() {
 }
 
 fn resumes_from_checkpoint<P: Profile>() {
-  for mode in [WeightMode::Public, WeightMode::Private] {
-    // Segments of 1, 4 and 1 steps: the cancel lands inside the middle one.
-    let n = network(mode, 4, 3);
-    let x = [2, -1, 4];
-    let p = one_layer_per_step(&n);
-    let dir = std::env::temp_dir().join(format!(
-      "folding-ckpt-{}-{mode:?}-{}",
-      std::process::id(),
-      P::ID.name()
-    ));
-    let (path, cache) = (dir.join("proof.ckpt"), dir.join("params"));
-    let (reference, vk, _) =
-      prove_with_key::<P>(&n, &p, &x, &source::<P>(Some(&cache)), &Progress::default()).unwrap();
-    let ck = Checkpointer::new(&path, 1, P::ID, &n, &p, &x);
+  // Private weights: the state a checkpoint must carry includes the weight hash chain. (The
+  // public mode's resume runs through the API in tests/test_api.py, a segment's own in
+  // parallel.rs, damaged checkpoints in tests/test_fuzz_artefacts.py.)
+  let mode = WeightMode::Private;
+  // Segments of 1, 4 and 1 steps: the cancel lands inside the middle one.
+  let n = network(mode, 4, 3);
+  let x = [2, -1, 4];
+  let p = one_layer_per_step(&n);
+  let dir = std::env::temp_dir().join(format!(
+    "folding-ckpt-{}-{mode:?}-{}",
+    std::process::id(),
+    P::ID.name()
+  ));
+  let (path, cache) = (dir.join("proof.ckpt"), dir.join("params"));
+  let (reference, vk, _) =
+    prove_with_key::<P>(&n, &p, &x, &source::<P>(Some(&cache)), &Progress::default()).unwrap();
+  let ck = Checkpointer::new(&path, 1, P::ID, &n, &p, &x);
 
-    let err = prove_checkpointed::<P>(&n, &p, &x, &ck, &cache, Some(3))
-      .err()
-      .expect("cancelled");
-    assert!(matches!(err, FoldError::Cancelled), "{err}");
-    let saved = ck.load().expect("a checkpoint was kept");
-    assert_eq!(saved.finished.len() as u64, saved.segment);
-    assert!(saved.segment >= 1, "the first segment was finished");
+  let err = prove_checkpointed::<P>(&n, &p, &x, &ck, &cache, Some(3))
+    .err()
+    .expect("cancelled");
+  assert!(matches!(err, FoldError::Cancelled), "{err}");
+  let saved = ck.load().expect("a checkpoint was kept");
+  assert_eq!(saved.finished.len() as u64, saved.segment);
+  assert!(saved.segment >= 1, "the first segment was finished");
 
-    // Another input's checkpointer ignores it; a corrupt file is ignored too.
-    assert!(Checkpointer::new(&path, 1, P::ID, &n, &p, &[0, 0, 0])
-      .load()
-      .is_none());
-    let good = std::fs::read(&path).unwrap();
-    let mut bad = good.clone();
-    let last = bad.len() - 1;
-    bad[last] ^= 1;
-    std::fs::write(&path, &bad).unwrap();
-    assert!(ck.load().is_none());
-    std::fs::write(&path, &good).unwrap();
+  // Another input's checkpointer ignores it; a corrupt file is ignored too.
+  assert!(Checkpointer::new(&path, 1, P::ID, &n, &p, &[0, 0, 0])
+    .load()
+    .is_none());
+  let good = std::fs::read(&path).unwrap();
+  let mut bad = good.clone();
+  let last = bad.len() - 1;
+  bad[last] ^= 1;
+  std::fs::write(&path, &bad).unwrap();
+  assert!(ck.load().is_none());
+  std::fs::write(&path, &good).unwrap();
 
-    let (resumed, from) = prove_checkpointed::<P>(&n, &p, &x, &ck, &cache, None).unwrap();
-    assert!(from >= 3, "resumed from step {from}");
-    assert!(
-      !path.exists(),
-      "the checkpoint is removed once the proof is done"
-    );
-    verify(&vk, &resumed).unwrap();
-    assert_eq!(
-      (resumed.model_commitment, &resumed.input, &resumed.output),
-      (
-        reference.model_commitment,
-        &reference.input,
-        &reference.output
-      )
-    );
-    let _ = std::fs::remove_dir_all(&dir);
-  }
+  let (resumed, from) = prove_checkpointed::<P>(&n, &p, &x, &ck, &cache, None).unwrap();
+  assert!(from >= 3, "resumed from step {from}");
+  assert!(
+    !path.exists(),
+    "the checkpoint is removed once the proof is done"
+  );
+  verify(&vk, &resumed).unwrap();
+  assert_eq!(
+    (resumed.model_commitment, &resumed.input, &resumed.output),
+    (
+      reference.model_commitment,
+      &reference.input,
+      &reference.output
+    )
+  );
+  let _ = std::fs::remove_dir_all(&dir);
 }
