@@ -26,8 +26,8 @@ from folding.errors import (
     CancelledError,
     ClusterError,
     FoldingError,
-    ModelMismatchError,
 )
+from folding.reference import predict_int
 from folding.testing import mlp_onnx
 
 X = [0.3, -0.2, 0.5, 0.1]
@@ -64,21 +64,18 @@ def test_a_segment_parallel_proof_states_what_the_sequential_one_does(
     assert [s[1] for s in model.segments] == [1, 4, 4, 1]
     seen: list[ProgressInfo] = []
     parallel = cluster.prove(model, X, pool=pool, progress=seen.append, poll_interval=0.1)
-    sequential = folding.prove(model, X, cache_dir=params)
-    assert (parallel.model_commitment, parallel.input, parallel.output) == \
-        (sequential.model_commitment, sequential.input, sequential.output)
+    # The statement a sequential proof makes (tests/test_api.py checks that one against the
+    # same reference): this model, the quantized input, the integer reference's output.
+    x_q = model.quantized.quantize_input(X)
     assert parallel.model_commitment == model.commitment
+    assert list(parallel.input) == list(x_q)
+    assert list(parallel.output) == list(predict_int(model.quantized, x_q))
     verified = folding.verify(parallel.to_bytes(), model.verifier_key.to_bytes())
-    assert verified.output == sequential.output
+    assert verified.output == parallel.output
     assert len(parallel.stats["segments"]) == 4 and parallel.stats["workers"] == 2
     assert seen and seen[-1].total_steps == 10
-    # The same weights under the default plan: another commitment, so the proof assembled
-    # for one plan does not verify under the other's key.
-    default = folding.compile(mlp_onnx([4, *[6] * 9, 3], seed=7), layers_per_step=1,
-                              cache_dir=params)
-    assert default.commitment != model.commitment
-    with pytest.raises(ModelMismatchError):
-        folding.verify(parallel.to_bytes(), default.verifier_key.to_bytes())
+    # (A key of the same weights under another plan refuses it: the CLI test in
+    # tests/test_cluster_cli_and_service.py.)
 
 
 def test_a_batch_proves_each_input_and_a_bad_one_fails_alone(
@@ -92,7 +89,9 @@ def test_a_batch_proves_each_input_and_a_bad_one_fails_alone(
         proof = results[i]
         assert isinstance(proof, Proof), proof
         verified = folding.verify(proof.to_bytes(), model.verifier_key.to_bytes())
-        assert verified.output == folding.prove(model, xs[i], cache_dir=params).output
+        x_q = model.quantized.quantize_input(xs[i])
+        assert list(verified.input) == list(x_q)
+        assert list(verified.output) == list(predict_int(model.quantized, x_q))
 
 
 def test_a_killed_worker_is_replaced_and_its_segment_resumes(
