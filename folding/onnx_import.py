@@ -3,7 +3,9 @@
 The import runs as separate passes over the decoded graph:
 
 1. model checks: opset of the default domain, every operator in the handler table;
-2. constants: initializers, Constant nodes and external data (:mod:`folding.ops.constants`);
+2. constants: external data, then normalisation (:mod:`folding.onnx_normalize`: every
+   subgraph that does not depend on the input's values folded into constants), then
+   initializers and Constant nodes (:mod:`folding.ops.constants`);
 3. structure: one input, one output, a single chain between them;
 4. per node, in graph order: the handler (:mod:`folding.ops`) validates the node, reads its
    constants and infers its output shape; then fusion turns the handlers' actions into dense
@@ -30,6 +32,7 @@ from google.protobuf.message import DecodeError  # type: ignore[import-untyped,u
 from folding.errors import ModelImportError, UnsupportedOperatorError
 from folding.ir import FloatModel
 from folding.onnx_fusion import Fuser, LayerBuilder
+from folding.onnx_normalize import normalize
 from folding.ops import HANDLERS, SUPPORTED_OPS
 from folding.ops.base import (
     NodeContext,
@@ -133,6 +136,9 @@ class InspectReport:
         layers: The dense layers the model would produce (possibly partial).
         problems: Every problem found, in the order :func:`load_onnx` meets them.
         error: The error :func:`load_onnx` would raise; ``None`` when the model loads.
+        folded: The nodes that did not depend on the input's values and were folded into
+            constants before import (:mod:`folding.onnx_normalize`); ``nodes`` lists the
+            graph that remains.
     """
 
     producer: str
@@ -145,6 +151,7 @@ class InspectReport:
     layers: tuple[LayerInfo, ...]
     problems: tuple[str, ...]
     error: str | None
+    folded: tuple[str, ...] = ()
 
     @property
     def loadable(self) -> bool:
@@ -178,6 +185,7 @@ class InspectReport:
             "nodes": [asdict(node) for node in self.nodes],
             "layers": [asdict(layer) for layer in self.layers],
             "problems": list(self.problems),
+            "folded": list(self.folded),
         }
 
     def format(self) -> str:
@@ -188,9 +196,11 @@ class InspectReport:
             (f"producer: {self.producer or '?'}   IR version: {self.ir_version}   "
              f"opset: {self.opset if self.opset is not None else '?'}"),
             f"input: {self.input_name!r} {shape}   output: {self.output_name!r}",
-            "",
-            f"nodes ({len(self.nodes)}):",
         ]
+        if self.folded:
+            lines.append(f"folded into constants before import ({len(self.folded)}): "
+                         + ", ".join(self.folded[:8]) + (", ..." if len(self.folded) > 8 else ""))
+        lines += ["", f"nodes ({len(self.nodes)}):"]
         lines += _table(
             ("#", "name", "op", "status", "produces"),
             [(str(n.index), n.name, n.op_type, n.status, n.produces) for n in self.nodes],
@@ -237,6 +247,7 @@ class _Analysis:
     nodes: list[NodeInfo] = field(default_factory=list)
     layers: list[LayerBuilder] = field(default_factory=list)
     problems: list[tuple[int, ModelImportError]] = field(default_factory=list)
+    folded: list[str] = field(default_factory=list)
 
     def record(self, stage: int, error: ModelImportError) -> None:
         self.problems.append((stage, error))
@@ -558,6 +569,9 @@ def _analyse(model: onnx.ModelProto, base_dir: str | os.PathLike[str] | None) ->
     _check_opset(analysis)
     for problem in resolve_external_data(model.graph, base_dir):
         analysis.record(_STAGE_CONSTANTS, problem)
+    normalized = normalize(model)
+    model = analysis.model = normalized.model
+    analysis.folded = list(normalized.folded)
     constants, consumed = build_constant_table(model.graph)
     _check_io(analysis, constants)
     chain = _check_chain(analysis, constants, consumed)
@@ -648,4 +662,5 @@ def inspect_onnx(data: bytes, *, base_dir: str | os.PathLike[str] | None = None,
             for i, b in enumerate(analysis.layers)),
         problems=tuple(str(problem) for _, problem in ordered),
         error=None if error is None else str(error),
+        folded=tuple(analysis.folded),
     )
