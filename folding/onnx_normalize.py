@@ -98,6 +98,9 @@ def normalize(model: onnx.ModelProto) -> Normalized:
             for name, value in values.items():
                 tensor = numpy_helper.from_array(value, name)
                 graph.initializer.append(tensor)
+                if out.ir_version < 4:  # where every initializer must also be an input
+                    graph.input.append(onnx.helper.make_tensor_value_info(
+                        name, tensor.data_type, list(tensor.dims)))
                 constants[name] = tensor
             folded.append(node.name)
             changed = True
@@ -136,10 +139,10 @@ def _pin_batch_dim(graph: onnx.GraphProto) -> None:
 
 
 def _constant_names(graph: onnx.GraphProto) -> dict[str, onnx.TensorProto]:
-    """Initializers (that are not also graph inputs, which a caller may override) and the
-    values of ``Constant`` nodes (which stay nodes: the importer reads them itself)."""
-    inputs = {v.name for v in graph.input}
-    constants = {t.name: t for t in graph.initializer if t.name not in inputs}
+    """Initializers and the values of ``Constant`` nodes (which stay nodes: the importer
+    reads them itself). An initializer also listed as a graph input (required before IR
+    version 4) is a constant too, as the importer reads it: a proof is of fixed weights."""
+    constants = {t.name: t for t in graph.initializer}
     for node in graph.node:
         if node.op_type != "Constant" or node.domain not in _DEFAULT_DOMAINS:
             continue
@@ -243,7 +246,7 @@ def _evaluate(node: onnx.NodeProto, inputs: list[onnx.TensorProto],
 
 
 def _drop_unused_constants(graph: onnx.GraphProto) -> None:
-    """Initializers and ``Constant`` nodes that only fed folded nodes."""
+    """Initializers and ``Constant`` nodes that only fed folded nodes, removed."""
     used = {name for node in graph.node for name in node.input}
     used |= {v.name for v in graph.output}
     nodes = [n for n in graph.node
@@ -251,5 +254,10 @@ def _drop_unused_constants(graph: onnx.GraphProto) -> None:
     del graph.node[:]
     graph.node.extend(nodes)
     kept = [t for t in graph.initializer if t.name in used]
+    dropped = {t.name for t in graph.initializer} - {t.name for t in kept}
     del graph.initializer[:]
     graph.initializer.extend(kept)
+    # ... and their listing as graph inputs (IR < 4 lists every initializer there)
+    inputs = [v for v in graph.input if v.name not in dropped]
+    del graph.input[:]
+    graph.input.extend(inputs)

@@ -140,3 +140,23 @@ def test_a_node_the_evaluator_refuses_stays_and_the_importer_names_it() -> None:
     assert "Gather" in [n.op_type for n in result.model.graph.node]
     with pytest.raises(ModelImportError, match="Gather"):
         load_onnx(model.SerializeToString())
+
+
+def test_initializers_listed_as_inputs_are_constants_too() -> None:
+    """Before IR version 4 every initializer is also a graph input; they still fold."""
+    w = RNG.normal(size=(24,)).astype(np.float32)
+    inits = [_const("W", w), _const("wshape", np.array([6, 4], np.int64))]
+    graph = h.make_graph(
+        [h.make_node("Reshape", ["W", "wshape"], ["w2"]), h.make_node("MatMul", ["x", "w2"], ["y"])],
+        "g",
+        [h.make_tensor_value_info("x", T.FLOAT, [1, 6]),
+         h.make_tensor_value_info("W", T.FLOAT, [24]),
+         h.make_tensor_value_info("wshape", T.INT64, [2])],
+        [h.make_tensor_value_info("y", T.FLOAT, [1, 4])], inits)
+    model = h.make_model(graph, opset_imports=[h.make_opsetid("", 8)])
+    model.ir_version = 3
+    result = normalize(model)
+    assert [n.op_type for n in result.model.graph.node] == ["MatMul"]
+    x = RNG.normal(size=(6,)).astype(np.float32)
+    np.testing.assert_allclose(load_onnx(model.SerializeToString()).forward(x),
+                               x @ w.reshape(6, 4), rtol=1e-5, atol=1e-5)
