@@ -113,9 +113,12 @@ def _load_array(path: Path, what: str, key: str) -> npt.NDArray[Any]:
     except ValueError as exc:
         raise UsageError(f"{what} '{path}': not valid JSON ({exc})") from None
     if isinstance(value, dict):
-        if key not in value:
+        # EZKL's input.json holds the input under "input_data" (a list of one sample).
+        keys = (key, "input_data") if key == "input" else (key,)
+        found = next((k for k in keys if k in value), None)
+        if found is None:
             raise InputError(f"{what} '{path}': expected a list of numbers or {{\"{key}\": [...]}}")
-        value = value[key]
+        value = value[found]
     try:
         array = np.asarray(value)
     except ValueError:

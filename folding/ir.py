@@ -38,14 +38,25 @@ def frozen_array(values: Any, dtype: type[np.generic]) -> Any:
 
 
 def as_batch(x: Any, width: int, what: str) -> tuple[npt.NDArray[Any], bool]:
-    """Views ``x`` as ``[batch, width]``; returns the view and whether ``x`` was one vector."""
+    """Views ``x`` as ``[batch, width]``; returns the view and whether ``x`` was one sample.
+
+    Accepted: one vector ``[width]``; a batch ``[batch, width]``; one sample in the model's
+    own layout (any shape of exactly ``width`` values, such as ``[1, 1, 28, 28]`` or
+    ``[28, 28]``), read in C order as ONNX lays it out; and a batch of such samples (a first
+    dimension ``batch`` and ``width`` values after it, such as ``[batch, 1, 28, 28]``).
+    """
     array = np.asarray(x)
     if array.ndim == 1 and array.shape[0] == width:
         return array.reshape(1, width), True
     if array.ndim == 2 and array.shape[1] == width:
         return array, False
+    if array.ndim >= 2 and array.size == width:
+        return array.reshape(1, width), True
+    if array.ndim >= 3 and array.shape[0] > 0 and array.size == array.shape[0] * width:
+        return array.reshape(array.shape[0], width), False
     raise InputError(
-        f"{what} has shape {tuple(array.shape)}; expected ({width},) or (batch, {width})"
+        f"{what} has shape {tuple(array.shape)}; expected ({width},), (batch, {width}), or "
+        f"one sample (or a batch of samples) of {width} values in the model's own shape"
     )
 
 

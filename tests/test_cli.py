@@ -201,6 +201,15 @@ def test_prove_text_npy_input_and_progress(files: Files) -> None:
     assert proof.stat().st_size > 0
 
 
+def test_prove_reads_ezkl_style_input_json(files: Files) -> None:
+    x = files.dir / "input.json"
+    x.write_text(json.dumps({"input_data": [list(X)]}))  # EZKL's layout: one sample per input
+    run = run_cli("prove", files.fold, "--input", x, "-o", files.dir / "ezkl.proof",
+                  "--cache-dir", files.cache, "--json")
+    assert run.code == 0, run.err
+    assert run.json()["output"] == files.prove_run.json()["output"]
+
+
 def test_prove_wrong_input_length(files: Files, capsys: pytest.CaptureFixture[str]) -> None:
     bad = files.dir / "short.json"
     bad.write_text(json.dumps({"input": [0.1, 0.2, 0.3]}))

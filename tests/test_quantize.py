@@ -199,6 +199,16 @@ def test_quantize_input_checks_range_shape_and_values(mnist_q: QuantizedModel) -
         mnist_q.quantize_input(x)
     with pytest.raises(InputError, match="shape"):
         mnist_q.quantize_input(np.zeros(10))
+    # the model's own layout: one sample [1, 1, 28, 28] or [28, 28], a batch [B, 1, 28, 28]
+    image = np.random.default_rng(3).uniform(-1, 1, size=(1, 1, 28, 28))
+    flat = mnist_q.quantize_input(image.reshape(784))
+    np.testing.assert_array_equal(mnist_q.quantize_input(image), flat)
+    np.testing.assert_array_equal(mnist_q.quantize_input(image.reshape(28, 28)), flat)
+    batch = mnist_q.quantize_input(np.concatenate([image, -image]))
+    assert batch.shape == (2, 784)
+    np.testing.assert_array_equal(batch[0], flat)
+    with pytest.raises(InputError, match="784 values in the model's own shape"):
+        mnist_q.quantize_input(np.zeros((1, 1, 28, 27)))
     for huge in (1e300, -1e30):
         x[17] = huge
         with pytest.raises(InputError, match="element 17 overflows"):
