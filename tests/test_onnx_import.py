@@ -540,3 +540,34 @@ def test_corrupted_bytes_raise_only_folding_errors(edits: list[tuple[int, int]])
             entry_point(bytes(data))
         except ModelImportError:
             pass
+
+
+@pytest.mark.parametrize("opset", [11, 13, 17])
+def test_squeeze_and_unsqueeze_of_the_activation_are_reindexing(opset: int) -> None:
+    """No constraints: one sample's row-major data is the same in every shape."""
+    w = RNG.standard_normal((4, 3)).astype(np.float32)
+    if opset < 13:
+        nodes = [helper.make_node("Unsqueeze", ["x"], ["u"], axes=[0]),        # [1, 1, 4]
+                 helper.make_node("Squeeze", ["u"], ["s"], axes=[0, -2]),      # [4]
+                 helper.make_node("Unsqueeze", ["s"], ["r"], axes=[0])]        # [1, 4]
+        inits = [_tensor("W", w)]
+    else:
+        nodes = [helper.make_node("Unsqueeze", ["x", "a0"], ["u"]),
+                 helper.make_node("Squeeze", ["u"], ["s"]),                    # all size-1 axes
+                 helper.make_node("Unsqueeze", ["s", "a0"], ["r"])]
+        inits = [_tensor("W", w), _tensor("a0", np.array([0], np.int64))]
+    nodes.append(helper.make_node("MatMul", ["r", "W"], ["y"], name="mm"))
+    model = load_onnx(_bytes(_model(nodes, inits, [1, 4], 3, opset=opset)))
+    (layer,) = model.layers
+    np.testing.assert_allclose(layer.weight, w.T)
+    x = RNG.standard_normal(4)
+    np.testing.assert_allclose(model.forward(x), x @ w, rtol=1e-6)
+
+
+def test_squeeze_of_a_dimension_that_is_not_one_names_the_node() -> None:
+    nodes = [helper.make_node("Squeeze", ["x", "a1"], ["s"], name="sq"),
+             helper.make_node("MatMul", ["s", "W"], ["y"])]
+    inits = [_tensor("W", np.ones((4, 3), np.float32)), _tensor("a1", np.array([1], np.int64))]
+    with pytest.raises(ModelImportError, match="size is not 1") as info:
+        load_onnx(_bytes(_model(nodes, inits, [1, 4], 3)))
+    assert info.value.node == "sq"

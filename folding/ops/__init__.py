@@ -19,7 +19,7 @@ from folding.ops.matmul import matmul
 from folding.ops.normalization import batch_normalization
 from folding.ops.passthrough import dropout, identity
 from folding.ops.pool import average_pool, global_average_pool, max_pool
-from folding.ops.shape import flatten, reshape
+from folding.ops.shape import flatten, reshape, squeeze, unsqueeze
 
 #: Handlers of the operators that may carry the activation, by ONNX op type.
 HANDLERS: Mapping[str, OpHandler] = MappingProxyType({
@@ -36,6 +36,8 @@ HANDLERS: Mapping[str, OpHandler] = MappingProxyType({
     "MaxPool": max_pool,
     "Relu": relu,
     "Reshape": reshape,
+    "Squeeze": squeeze,
+    "Unsqueeze": unsqueeze,
 })
 
 #: Every supported operator type (the handlers plus those evaluated as constants).

@@ -1,4 +1,4 @@
-"""Flatten and Reshape: no-ops on the row-major data of one sample.
+"""Flatten, Reshape, Squeeze and Unsqueeze: no-ops on the row-major data of one sample.
 
 The prover handles one sample at a time, so the batch dimension is 1 and any reshape keeps
 the flat data unchanged; the dense handlers check that their input is one vector.
@@ -66,3 +66,69 @@ def reshape(ctx: NodeContext) -> OpResult:
     allow_zero = bool(ctx.attr("allowzero", 0))
     dims = [int(d) for d in np.asarray(target)]
     return OpResult(NoOp(), _reshape_target(ctx, ctx.in_shape, dims, allow_zero))
+
+
+def _axes(ctx: NodeContext, rank: int, required: bool) -> list[int] | None:
+    """The ``axes`` of a Squeeze/Unsqueeze (an attribute before opset 13, an input from it),
+    normalised to ``0..rank-1``; ``None`` when absent and not required."""
+    if ctx.opset < 13:
+        raw = ctx.attr("axes", None)
+        values = None if raw is None else [int(a) for a in raw]
+    elif ctx.input_name(1):
+        axes = ctx.constant(1, "axes")
+        if axes.dtype.kind not in "iu" or axes.ndim > 1:
+            raise ctx.error(f"axes must be a 1-D integer tensor, got {axes.dtype} {axes.shape}")
+        values = [int(a) for a in np.asarray(axes).reshape(-1)]
+    else:
+        values = None
+    if values is None:
+        if required:
+            raise ctx.error("axes are required")
+        return None
+    out = []
+    for axis in values:
+        if not -rank <= axis < rank:
+            raise ctx.error(f"axis {axis} is out of range for rank {rank}")
+        out.append(axis + rank if axis < 0 else axis)
+    if len(set(out)) != len(out):
+        raise ctx.error(f"axes {values} repeat an axis")
+    return out
+
+
+def squeeze(ctx: NodeContext) -> OpResult:
+    """Drops the given dimensions of size 1 (all of them when no axes are given)."""
+    ctx.require_activation_at(0)
+    if ctx.in_shape is None:
+        return OpResult(NoOp(), None)
+    shape = ctx.in_shape
+    axes = _axes(ctx, len(shape), required=False)
+    if axes is None:
+        return OpResult(NoOp(), tuple(d for d in shape if d != 1))
+    for axis in axes:
+        if shape[axis] != 1:
+            raise ctx.error(f"cannot squeeze axis {axis} of shape {shape}: its size is not 1")
+    return OpResult(NoOp(), tuple(d for i, d in enumerate(shape) if i not in axes))
+
+
+def unsqueeze(ctx: NodeContext) -> OpResult:
+    """Inserts dimensions of size 1 at the given positions of the output."""
+    ctx.require_activation_at(0)
+    if ctx.in_shape is None:
+        return OpResult(NoOp(), None)
+    rank = len(ctx.in_shape) + len(_axes_count(ctx))
+    axes = _axes(ctx, rank, required=True)
+    assert axes is not None
+    dims = iter(ctx.in_shape)
+    return OpResult(NoOp(), tuple(1 if i in axes else next(dims) for i in range(rank)))
+
+
+def _axes_count(ctx: NodeContext) -> list[int]:
+    """Unsqueeze's axes before they can be normalised (the output rank depends on them)."""
+    if ctx.opset < 13:
+        raw = ctx.attr("axes", None)
+        if raw is None:
+            raise ctx.error("axes are required")
+        return [int(a) for a in raw]
+    if not ctx.input_name(1):
+        raise ctx.error("axes are required")
+    return [int(a) for a in np.asarray(ctx.constant(1, "axes")).reshape(-1)]
