@@ -3,6 +3,15 @@
 A handler (:mod:`folding.ops`) judges one node alone; here its action meets the layer list:
 a bias, a BatchNormalization, a residual Add or a ReLU fuses into the layer just produced,
 a Gemm, MatMul, Conv or pooling starts a new one. "Relu must follow a layer" lives here.
+
+An element-wise affine map by constants (``Mul``/``Div``/``Sub``/``Neg``/``Add``,
+:class:`Elementwise`) folds into the open layer before it (``s * (W x + b) + t``: rows of
+``W`` and ``b`` scaled, per channel for a convolution); where there is none (the model's
+input, or after a ReLU) it waits and folds into the next layer with weights
+(``W (s * x + t) + b``: columns of ``W`` scaled, ``W t`` added to ``b``). Both are exact in
+real arithmetic; the result is one ordinary layer, quantized as any other. A shift cannot
+fold forward into a padded convolution (the padding is not shifted), and nothing folds into
+a pooling layer, a residual sum or a ReLU: those are refused naming the node.
 """
 
 from __future__ import annotations
@@ -13,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import onnx
 
+from folding.errors import ModelImportError
 from folding.geometry import Window2d
 from folding.ir import ConvLayer, DenseLayer, FloatArray, FloatLayer, PoolLayer
 from folding.ops.base import (
@@ -22,6 +32,7 @@ from folding.ops.base import (
     ChannelAffine,
     Conv,
     Dense,
+    Elementwise,
     NodeContext,
     Pool,
     Residual,
@@ -105,6 +116,9 @@ class Fuser:
         self.parameters = 0
         if input_name is not None:
             self.final[-1] = input_name
+        # an element-wise affine map waiting for the next layer with weights:
+        # (scale, shift, the node that made it)
+        self.pending: tuple[FloatArray, FloatArray, str] | None = None
 
     def mark_failed(self, node: onnx.NodeProto) -> None:
         """Records that ``node`` failed, so its outputs have no known layer."""
@@ -135,12 +149,13 @@ class Fuser:
         layers = self.layers
         source = self.layer_of.get(ctx.activation)
         if isinstance(action, Dense):
-            return self._new_layer(ctx, LayerBuilder(ctx.name, "dense", action.weight,
-                                                      action.bias), output)
+            builder = LayerBuilder(ctx.name, "dense", action.weight, action.bias)
+            return self._new_layer(ctx, self._fold_pending(ctx, builder), output)
         if isinstance(action, Conv):
-            return self._new_layer(ctx, LayerBuilder(ctx.name, "conv", action.weight,
-                                                      action.bias, action.window), output)
+            builder = LayerBuilder(ctx.name, "conv", action.weight, action.bias, action.window)
+            return self._new_layer(ctx, self._fold_pending(ctx, builder), output)
         if isinstance(action, Pool):
+            self._refuse_pending(ctx, "a pooling layer")
             empty = np.zeros(0)
             return self._new_layer(ctx, LayerBuilder(ctx.name, f"{action.op}pool", empty,
                                                       empty, action.window), output)
@@ -148,6 +163,13 @@ class Fuser:
                                               self.unknown):
             self.unknown.add(output)
             return ""
+        if isinstance(action, Elementwise) or (isinstance(action, AddBias) and (
+                source is None or self.pending is not None or self.layers[source].relu
+                or self.layers[source].kind != "dense")):
+            return self._elementwise(ctx, source, action, output)
+        if isinstance(action, (ApplyRelu, Residual, ChannelAffine)):
+            self._refuse_pending(ctx, {ApplyRelu: "a Relu", Residual: "a residual Add",
+                                       ChannelAffine: "a BatchNormalization"}[type(action)])
         if isinstance(action, AddBias):
             layer = self._fusable(ctx, source, "adding a constant")
             if layer.kind != "dense" or layer.skip_from is not None:
@@ -217,3 +239,93 @@ class Fuser:
             # The layer's output changed, so no tensor of the graph holds it any more.
             self.final[before] = None
         return self._fused(pool, output, f"ReLU of layer {before} (moved before the MaxPool)")
+
+    def _elementwise(self, ctx: NodeContext, source: int | None,
+                     action: Elementwise | AddBias, output: str) -> str:
+        """Folds ``scale * x + shift`` into the open layer before it, or keeps it for the
+        next layer with weights."""
+        if isinstance(action, AddBias):
+            shift = action.bias
+            action = Elementwise(scale=np.ones_like(shift), shift=shift)
+        layer = None if source is None else self.layers[source]
+        if (self.pending is None and layer is not None and not layer.relu
+                and layer.skip_from is None and layer.kind in ("dense", "conv")):
+            scale, shift = action.scale, action.shift
+            if layer.kind == "conv":
+                per_channel = _per_channel(scale, shift, int(layer.weight.shape[0]))
+                if per_channel is None:
+                    raise ctx.error("the constant varies within a channel of the convolution "
+                                    f"{layer.name!r}; only one value per channel folds into it")
+                scale, shift = per_channel
+            elif scale.size != layer.bias.size:
+                raise ctx.error(f"{scale.size} values for the {layer.bias.size} outputs of "
+                                f"{layer.name!r}")
+            shape = (-1,) + (1,) * (layer.weight.ndim - 1)
+            layer.weight = layer.weight * scale.reshape(shape)
+            layer.bias = layer.bias * scale + shift
+            return self._fused(source, output, f"scale and shift of layer {source}")
+        if self.pending is not None:
+            scale0, shift0, origin = self.pending
+            if scale0.size != action.scale.size:
+                raise ctx.error(f"{action.scale.size} values for an activation of "
+                                f"{scale0.size} elements")
+            self.pending = (scale0 * action.scale, shift0 * action.scale + action.shift, origin)
+        else:
+            self.pending = (action.scale, action.shift, ctx.name)
+        if source is not None:
+            # the tensor no longer holds the layer's output: nothing may fuse into it
+            self.layer_of.pop(output, None)
+        return "scale and shift, folded into the next layer"
+
+    def _fold_pending(self, ctx: NodeContext, builder: LayerBuilder) -> LayerBuilder:
+        """``W (s * x + t) + b`` as one layer: columns of ``W`` scaled, ``W t`` added."""
+        if self.pending is None:
+            return builder
+        scale, shift, origin = self.pending
+        self.pending = None
+        if scale.size != builder.in_dim:
+            raise ctx.error(f"the scale and shift of {origin!r} has {scale.size} elements; "
+                            f"the layer takes {builder.in_dim}")
+        if builder.kind == "dense":
+            builder.bias = builder.bias + builder.weight @ shift
+            builder.weight = builder.weight * scale[None, :]
+            return builder
+        assert builder.window is not None
+        channels = builder.window.in_shape[0]
+        per_channel = _per_channel(scale, shift, channels)
+        if per_channel is None:
+            raise ctx.error(f"the scale and shift of {origin!r} varies within a channel; only "
+                            f"one value per input channel folds into a convolution")
+        s, t = per_channel
+        if any(builder.window.pads) and np.any(t != 0):
+            raise ctx.error(f"the shift of {origin!r} cannot fold into a padded convolution "
+                            f"(its zero padding would not be shifted)")
+        builder.bias = builder.bias + np.einsum("oikl,i->o", builder.weight, t)
+        builder.weight = builder.weight * s[None, :, None, None]
+        return builder
+
+    def _refuse_pending(self, ctx: NodeContext, what: str) -> None:
+        if self.pending is not None:
+            origin = self.pending[2]
+            raise ctx.error(f"the scale and shift of {origin!r} cannot fold into {what}; it "
+                            f"must directly follow, or be followed by, a Gemm, MatMul or Conv")
+
+    def finish(self) -> ModelImportError | None:
+        """The error for a scale and shift that no layer took, if any."""
+        if self.pending is None:
+            return None
+        return ModelImportError("an element-wise map by constants must directly follow, or "
+                                "be followed by, a Gemm, MatMul or Conv to fold into; nothing "
+                                "follows it here", node=self.pending[2])
+
+
+def _per_channel(scale: FloatArray, shift: FloatArray, channels: int,
+                 ) -> tuple[FloatArray, FloatArray] | None:
+    """Per-element ``scale``/``shift`` over a ``[channels, ...]`` map as one value per
+    channel, or None if they vary within a channel."""
+    if channels <= 0 or scale.size % channels:
+        return None
+    s, t = scale.reshape(channels, -1), shift.reshape(channels, -1)
+    if not (np.all(s == s[:, :1]) and np.all(t == t[:, :1])):
+        return None
+    return s[:, 0].copy(), t[:, 0].copy()

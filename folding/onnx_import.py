@@ -536,6 +536,9 @@ def _walk_nodes(analysis: _Analysis, constants: ConstantTable, consumed: set[int
                                            "unsupported" if unsupported else "error", "",
                                            str(exc)))
             fuser.mark_failed(node)
+    leftover = fuser.finish()
+    if leftover is not None:
+        analysis.record(_STAGE_NODES, leftover)
     _check_result(analysis, shapes)
 
 

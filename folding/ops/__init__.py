@@ -14,6 +14,7 @@ from folding.ops.base import OpHandler
 from folding.ops.bias import add
 from folding.ops.constants import CONSTANT_OPS
 from folding.ops.conv import conv
+from folding.ops.elementwise import div, mul, neg, sub
 from folding.ops.gemm import gemm
 from folding.ops.matmul import matmul
 from folding.ops.normalization import batch_normalization
@@ -27,6 +28,7 @@ HANDLERS: Mapping[str, OpHandler] = MappingProxyType({
     "AveragePool": average_pool,
     "BatchNormalization": batch_normalization,
     "Conv": conv,
+    "Div": div,
     "Dropout": dropout,
     "Flatten": flatten,
     "Gemm": gemm,
@@ -34,9 +36,12 @@ HANDLERS: Mapping[str, OpHandler] = MappingProxyType({
     "Identity": identity,
     "MatMul": matmul,
     "MaxPool": max_pool,
+    "Mul": mul,
+    "Neg": neg,
     "Relu": relu,
     "Reshape": reshape,
     "Squeeze": squeeze,
+    "Sub": sub,
     "Unsqueeze": unsqueeze,
 })
 

@@ -43,6 +43,16 @@ class AddBias:
 
 
 @dataclass(frozen=True)
+class Elementwise:
+    """``y = scale * x + shift`` element by element (``Mul``, ``Div``, ``Sub``, ``Neg`` or an
+    ``Add`` by constants): flat arrays over the activation's row-major elements. Folded into
+    the open layer before it, or else into the next layer with weights."""
+
+    scale: FloatArray
+    shift: FloatArray
+
+
+@dataclass(frozen=True)
 class ApplyRelu:
     """Fuse a ReLU into the layer just produced."""
 
@@ -85,7 +95,8 @@ class Residual:
     source: str
 
 
-Action = Dense | AddBias | ApplyRelu | NoOp | Conv | Pool | ChannelAffine | Residual
+Action = (Dense | AddBias | ApplyRelu | NoOp | Conv | Pool | ChannelAffine | Residual
+          | Elementwise)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from folding.ops.base import AddBias, NodeContext, OpResult, Residual, is_vector
+from folding.ops.base import AddBias, Elementwise, NodeContext, OpResult, Residual, is_vector
+from folding.ops.elementwise import flat_over as _flat_over
 
 
 def add(ctx: NodeContext) -> OpResult:
@@ -19,6 +20,11 @@ def add(ctx: NodeContext) -> OpResult:
     bias = ctx.float_constant(position, "the addend")
     if ctx.in_shape is None:
         return OpResult(AddBias(bias=bias.reshape(-1)), None)
+    if not is_vector(ctx.in_shape):
+        # A map (an image, a convolution's output): an element-wise shift, folded into the
+        # layer before or after it (per channel) by the fusion pass.
+        shift = _flat_over(ctx, bias)
+        return OpResult(Elementwise(scale=np.ones_like(shift), shift=shift), ctx.in_shape)
     try:
         out_shape = tuple(int(d) for d in np.broadcast_shapes(ctx.in_shape, bias.shape))
     except ValueError as exc:
