@@ -7,11 +7,12 @@ a Gemm, MatMul, Conv or pooling starts a new one. "Relu must follow a layer" liv
 An element-wise affine map by constants (``Mul``/``Div``/``Sub``/``Neg``/``Add``,
 :class:`Elementwise`) folds into the open layer before it (``s * (W x + b) + t``: rows of
 ``W`` and ``b`` scaled, per channel for a convolution); where there is none (the model's
-input, or after a ReLU) it waits and folds into the next layer with weights
+input, after a ReLU or a pooling layer) it waits and folds into the next layer with weights
 (``W (s * x + t) + b``: columns of ``W`` scaled, ``W t`` added to ``b``). Both are exact in
 real arithmetic; the result is one ordinary layer, quantized as any other. A shift cannot
-fold forward into a padded convolution (the padding is not shifted), and nothing folds into
-a pooling layer, a residual sum or a ReLU: those are refused naming the node.
+fold forward into a padded convolution (the padding is not shifted), and a waiting map
+cannot pass a pooling layer, a residual sum, a BatchNormalization or a ReLU: those are
+refused naming the node.
 """
 
 from __future__ import annotations
