@@ -68,23 +68,22 @@ def reshape(ctx: NodeContext) -> OpResult:
     return OpResult(NoOp(), _reshape_target(ctx, ctx.in_shape, dims, allow_zero))
 
 
-def _axes(ctx: NodeContext, rank: int, required: bool) -> list[int] | None:
-    """The ``axes`` of a Squeeze/Unsqueeze (an attribute before opset 13, an input from it),
-    normalised to ``0..rank-1``; ``None`` when absent and not required."""
+def _raw_axes(ctx: NodeContext) -> list[int] | None:
+    """The ``axes`` of a Squeeze/Unsqueeze as written (an attribute before opset 13, an
+    input from it), or ``None`` when absent."""
     if ctx.opset < 13:
         raw = ctx.attr("axes", None)
-        values = None if raw is None else [int(a) for a in raw]
-    elif ctx.input_name(1):
-        axes = ctx.constant(1, "axes")
-        if axes.dtype.kind not in "iu" or axes.ndim > 1:
-            raise ctx.error(f"axes must be a 1-D integer tensor, got {axes.dtype} {axes.shape}")
-        values = [int(a) for a in np.asarray(axes).reshape(-1)]
-    else:
-        values = None
-    if values is None:
-        if required:
-            raise ctx.error("axes are required")
+        return None if raw is None else [int(a) for a in raw]
+    if not ctx.input_name(1):
         return None
+    axes = ctx.constant(1, "axes")
+    if axes.dtype.kind not in "iu" or axes.ndim > 1:
+        raise ctx.error(f"axes must be a 1-D integer tensor, got {axes.dtype} {axes.shape}")
+    return [int(a) for a in np.asarray(axes).reshape(-1)]
+
+
+def _normalised(ctx: NodeContext, values: list[int], rank: int) -> list[int]:
+    """``values`` as positions ``0..rank-1``; out-of-range or repeated axes are errors."""
     out = []
     for axis in values:
         if not -rank <= axis < rank:
@@ -101,9 +100,10 @@ def squeeze(ctx: NodeContext) -> OpResult:
     if ctx.in_shape is None:
         return OpResult(NoOp(), None)
     shape = ctx.in_shape
-    axes = _axes(ctx, len(shape), required=False)
-    if axes is None:
+    values = _raw_axes(ctx)
+    if values is None:
         return OpResult(NoOp(), tuple(d for d in shape if d != 1))
+    axes = _normalised(ctx, values, len(shape))
     for axis in axes:
         if shape[axis] != 1:
             raise ctx.error(f"cannot squeeze axis {axis} of shape {shape}: its size is not 1")
@@ -115,20 +115,10 @@ def unsqueeze(ctx: NodeContext) -> OpResult:
     ctx.require_activation_at(0)
     if ctx.in_shape is None:
         return OpResult(NoOp(), None)
-    rank = len(ctx.in_shape) + len(_axes_count(ctx))
-    axes = _axes(ctx, rank, required=True)
-    assert axes is not None
+    values = _raw_axes(ctx)
+    if values is None:
+        raise ctx.error("axes are required")
+    rank = len(ctx.in_shape) + len(values)  # the axes index the output
+    axes = _normalised(ctx, values, rank)
     dims = iter(ctx.in_shape)
     return OpResult(NoOp(), tuple(1 if i in axes else next(dims) for i in range(rank)))
-
-
-def _axes_count(ctx: NodeContext) -> list[int]:
-    """Unsqueeze's axes before they can be normalised (the output rank depends on them)."""
-    if ctx.opset < 13:
-        raw = ctx.attr("axes", None)
-        if raw is None:
-            raise ctx.error("axes are required")
-        return [int(a) for a in raw]
-    if not ctx.input_name(1):
-        raise ctx.error("axes are required")
-    return [int(a) for a in np.asarray(ctx.constant(1, "axes")).reshape(-1)]
