@@ -5,5 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/rust_ext/target}"
 python3 -m pip install --quiet -e ".[test]"
-(cd rust_ext && cargo test --release --quiet -p folding-core)
+# --lib --tests: the unit and e2e tests, not the developer examples in rust_ext/core/examples
+# (they instantiate the generic prover again, about 4 minutes of compiling on 2 cores; build
+# them with `cargo build --release -p folding-core --examples`).
+(cd rust_ext && cargo test --release --quiet -p folding-core --lib --tests)
 python3 -m pytest -q "$@"
