@@ -11,8 +11,9 @@ input, after a ReLU or a pooling layer) it waits and folds into the next layer w
 (``W (s * x + t) + b``: columns of ``W`` scaled, ``W t`` added to ``b``). Both are exact in
 real arithmetic; the result is one ordinary layer, quantized as any other. A shift cannot
 fold forward into a padded convolution (the padding is not shifted), and a waiting map
-cannot pass a pooling layer, a residual sum, a BatchNormalization or a ReLU: those are
-refused naming the node.
+cannot pass a pooling layer, a residual sum or a ReLU: those are refused naming the node.
+A BatchNormalization is such a map, per channel: fused into the layer right before it, or
+else waiting like any other.
 """
 
 from __future__ import annotations
@@ -158,8 +159,16 @@ class Fuser:
         if isinstance(action, Pool):
             self._refuse_pending(ctx, "a pooling layer")
             empty = np.zeros(0)
-            return self._new_layer(ctx, LayerBuilder(ctx.name, f"{action.op}pool", empty,
-                                                      empty, action.window), output)
+            builder = LayerBuilder(ctx.name, f"{action.op}pool", empty, empty, action.window)
+            produces = self._new_layer(ctx, builder, output)
+            if action.then_scale != 1.0:
+                # A sum is the mean times the window size: that factor waits for the next
+                # layer with weights, like any scale after a pooling layer.
+                factor = np.full(builder.out_dim, action.then_scale)
+                self.pending = (factor, np.zeros_like(factor), ctx.name)
+                self.layer_of.pop(output, None)
+                produces += f", times {action.then_scale:g} (folded into the next layer)"
+            return produces
         if ctx.activation in self.unknown or (ctx.other is not None and ctx.other in
                                               self.unknown):
             self.unknown.add(output)
@@ -168,9 +177,13 @@ class Fuser:
                 source is None or self.pending is not None or self.layers[source].relu
                 or self.layers[source].kind != "dense")):
             return self._elementwise(ctx, source, action, output)
-        if isinstance(action, (ApplyRelu, Residual, ChannelAffine)):
-            self._refuse_pending(ctx, {ApplyRelu: "a Relu", Residual: "a residual Add",
-                                       ChannelAffine: "a BatchNormalization"}[type(action)])
+        if isinstance(action, ChannelAffine) and not self._open_affine(source):
+            # Not right after a layer (the model's input, after a ReLU or a pooling layer):
+            # a per-channel element-wise map, folded into the next layer instead.
+            return self._elementwise(ctx, source, _per_element(ctx, action), output)
+        if isinstance(action, (ApplyRelu, Residual)):
+            self._refuse_pending(ctx, "a Relu" if isinstance(action, ApplyRelu)
+                                 else "a residual Add")
         if isinstance(action, AddBias):
             layer = self._fusable(ctx, source, "adding a constant")
             if layer.kind != "dense" or layer.skip_from is not None:
@@ -220,6 +233,13 @@ class Fuser:
             return self._fused(source, output, "")
         return ""
 
+    def _open_affine(self, source: int | None) -> bool:
+        """Whether an affine map may fold into the layer ``source`` (its rows)."""
+        if source is None or self.pending is not None:
+            return False
+        layer = self.layers[source]
+        return not layer.relu and layer.skip_from is None and layer.kind in ("dense", "conv")
+
     def _fused(self, source: int | None, output: str, produces: str) -> str:
         """Records that ``output`` is now the final output of layer ``source``."""
         if source is not None:
@@ -248,9 +268,9 @@ class Fuser:
         if isinstance(action, AddBias):
             shift = action.bias
             action = Elementwise(scale=np.ones_like(shift), shift=shift)
-        layer = None if source is None else self.layers[source]
-        if (self.pending is None and layer is not None and not layer.relu
-                and layer.skip_from is None and layer.kind in ("dense", "conv")):
+        if self._open_affine(source):
+            assert source is not None
+            layer = self.layers[source]
             scale, shift = action.scale, action.shift
             if layer.kind == "conv":
                 per_channel = _per_channel(scale, shift, int(layer.weight.shape[0]))
@@ -318,6 +338,21 @@ class Fuser:
         return ModelImportError("an element-wise map by constants must directly follow, or "
                                 "be followed by, a Gemm, MatMul or Conv to fold into; nothing "
                                 "follows it here", node=self.pending[2])
+
+
+def _per_element(ctx: NodeContext, action: ChannelAffine) -> Elementwise:
+    """A per-channel (axis 1) scale and shift spread over every element of the activation."""
+    shape = ctx.in_shape
+    if shape is None:
+        raise ctx.error("the activation's shape is unknown, so the per-channel parameters "
+                        "cannot be spread over it")
+    if len(shape) < 2 or shape[1] != action.scale.size:
+        raise ctx.error(f"{action.scale.size} channels of parameters for an activation of "
+                        f"shape {list(shape)}")
+    channel = (1, -1) + (1,) * (len(shape) - 2)
+    scale = np.broadcast_to(action.scale.reshape(channel), shape).reshape(-1)
+    shift = np.broadcast_to(action.shift.reshape(channel), shape).reshape(-1)
+    return Elementwise(scale=scale.copy(), shift=shift.copy())
 
 
 def _per_channel(scale: FloatArray, shift: FloatArray, channels: int,

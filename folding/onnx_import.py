@@ -557,10 +557,12 @@ def _check_result(analysis: _Analysis, shapes: dict[str, Shape | None]) -> None:
             f"the output has shape {shape}; it must hold the last layer's {width} outputs",
             node=analysis.output_name))
     declared = _dims(analysis.model.graph.output[0])
-    # A vector declares its width last; a map declares every dimension (batch first).
+    # Every dimension fixed (a batch of 1 included), or all but a symbolic batch.
     sizes = [d for d in (declared or ())[1:] if isinstance(d, int)]
-    if declared and isinstance(declared[-1], int) and len(sizes) == len(declared) - 1:
-        size = declared[-1] if len(declared) <= 2 else math.prod(sizes)
+    if declared and len(sizes) == len(declared) - 1:
+        size = math.prod(sizes) * (declared[0] if isinstance(declared[0], int) else 1)
+        if len(declared) == 1:
+            size = declared[0] if isinstance(declared[0], int) else width
         if size != width:
             analysis.record(_STAGE_RESULT, ModelImportError(
                 f"the output declares width {size} but the last layer has {width} outputs",

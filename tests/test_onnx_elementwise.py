@@ -7,9 +7,8 @@ from __future__ import annotations
 import numpy as np
 import onnx
 import pytest
-from onnx import TensorProto as T
 from onnx import helper as h
-from onnx import numpy_helper as nh
+from onnx_support import assert_agrees, make_model
 
 from folding.errors import ModelImportError
 from folding.onnx_import import load_onnx
@@ -20,21 +19,11 @@ RNG = np.random.default_rng(11)
 
 def _model(nodes: list[onnx.NodeProto], consts: dict[str, np.ndarray],
            in_shape: list[int], out_shape: list[int]) -> onnx.ModelProto:
-    graph = h.make_graph(nodes, "g", [h.make_tensor_value_info("x", T.FLOAT, in_shape)],
-                         [h.make_tensor_value_info("y", T.FLOAT, out_shape)],
-                         [nh.from_array(v.astype(np.float32), k) for k, v in consts.items()])
-    model = h.make_model(graph, opset_imports=[h.make_opsetid("", 17)])
-    onnx.checker.check_model(model)
-    return model
+    return make_model(nodes, consts, in_shape, out_shape)
 
 
 def _agrees(model: onnx.ModelProto, in_shape: list[int]) -> None:
-    x = RNG.normal(size=in_shape).astype(np.float32)
-    expected = ort.InferenceSession(model.SerializeToString(),
-                                    providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
-    imported = load_onnx(model.SerializeToString())
-    np.testing.assert_allclose(imported.forward(x.reshape(-1)), np.asarray(expected).reshape(-1),
-                               rtol=1e-4, atol=1e-4)
+    assert_agrees(model, in_shape, RNG)
 
 
 def _w(*shape: int) -> np.ndarray:

@@ -19,7 +19,8 @@ from folding.ops.gemm import gemm
 from folding.ops.matmul import matmul
 from folding.ops.normalization import batch_normalization
 from folding.ops.passthrough import dropout, identity
-from folding.ops.pool import average_pool, global_average_pool, max_pool
+from folding.ops.pool import average_pool, global_average_pool, global_max_pool, max_pool
+from folding.ops.reduce import reduce_max, reduce_mean, reduce_sum
 from folding.ops.shape import flatten, reshape, squeeze, unsqueeze
 
 #: Handlers of the operators that may carry the activation, by ONNX op type.
@@ -33,11 +34,15 @@ HANDLERS: Mapping[str, OpHandler] = MappingProxyType({
     "Flatten": flatten,
     "Gemm": gemm,
     "GlobalAveragePool": global_average_pool,
+    "GlobalMaxPool": global_max_pool,
     "Identity": identity,
     "MatMul": matmul,
     "MaxPool": max_pool,
     "Mul": mul,
     "Neg": neg,
+    "ReduceMax": reduce_max,
+    "ReduceMean": reduce_mean,
+    "ReduceSum": reduce_sum,
     "Relu": relu,
     "Reshape": reshape,
     "Squeeze": squeeze,

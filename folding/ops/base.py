@@ -73,10 +73,12 @@ class Conv:
 
 @dataclass(frozen=True)
 class Pool:
-    """Start a new pooling layer (``op`` is ``"max"`` or ``"avg"``)."""
+    """Start a new pooling layer (``op`` is ``"max"`` or ``"avg"``); a ``then_scale``
+    other than 1 multiplies its output (a ``ReduceSum``), folded into the next layer."""
 
     op: str
     window: Window2d
+    then_scale: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -216,6 +218,20 @@ class NodeContext:
                 f"vector; add a Flatten before this node"
             )
         return self.in_shape[-1]
+
+
+def column_height(ctx: NodeContext, role: str = "for a constant on the left") -> int | None:
+    """The height of an incoming column (``[k]`` or ``[..., k, 1]`` with ones before), the
+    right operand of ``A @ x``; ``None`` if its shape is unknown."""
+    shape = ctx.in_shape
+    if shape is None:
+        return None
+    if len(shape) == 1:
+        return shape[0]
+    if len(shape) >= 2 and shape[-1] == 1 and all(d == 1 for d in shape[:-2]):
+        return shape[-2]
+    raise ctx.error(f"the input {ctx.activation!r} has shape {list(shape)}, which is not one "
+                    f"column [k, 1] (or [k]) {role}")
 
 
 OpHandler = Callable[[NodeContext], OpResult]

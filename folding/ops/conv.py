@@ -1,4 +1,11 @@
-"""Conv: one 2-D convolution (one group, dilation 1) with a constant kernel and bias."""
+"""Conv: one 2-D convolution with a constant kernel and bias.
+
+Grouped (and depthwise) and dilated convolutions are ordinary convolutions with a kernel
+that has zeros: off the diagonal blocks of the groups, between the taps of a dilated
+kernel. The kernel is expanded here, exactly; with public weights a zero weight adds no
+term to the circuit, so the expansion costs nothing there (private weights hash every
+weight, zeros included).
+"""
 
 from __future__ import annotations
 
@@ -19,22 +26,18 @@ from folding.ops.base import (
 def conv(ctx: NodeContext) -> OpResult:
     """``Y = conv(X, W) + B`` with ``W`` ``[out, in, kh, kw]`` and an optional ``B`` ``[out]``.
 
-    Supports ``strides``, ``pads`` and ``auto_pad``; ``group`` and ``dilations`` must be 1.
+    Supports ``strides``, ``pads``, ``auto_pad``, ``group`` and ``dilations``.
     """
     ctx.require_activation_at(0)
     weight = ctx.float_constant(1, "W")
     if weight.ndim != 4:
         raise ctx.unsupported(f"only 2-D convolutions are supported (W has shape "
                               f"{list(weight.shape)})")
-    if int(ctx.attr("group", 1)) != 1:
-        raise ctx.unsupported(f"group={ctx.attr('group', 1)} is not supported (only 1)")
-    if pair_attr(ctx, "dilations", (1, 1)) != (1, 1):
-        raise ctx.unsupported(f"dilations {list(ctx.attr('dilations', []))} are not "
-                              f"supported (only 1)")
-    kernel = (int(weight.shape[2]), int(weight.shape[3]))
-    declared = pair_attr(ctx, "kernel_shape", kernel)
-    if declared != kernel:
+    declared = pair_attr(ctx, "kernel_shape", (int(weight.shape[2]), int(weight.shape[3])))
+    if declared != tuple(weight.shape[2:]):
         raise ctx.error(f"kernel_shape {list(declared)} does not match W {list(weight.shape)}")
+    weight = _dilated(ctx, _ungrouped(ctx, weight))
+    kernel = (int(weight.shape[2]), int(weight.shape[3]))
     out_channels = int(weight.shape[0])
     bias = np.zeros(out_channels)
     if ctx.input_name(2):
@@ -52,3 +55,33 @@ def conv(ctx: NodeContext) -> OpResult:
     window = make_window(ctx, in_map, kernel, stride, pads)
     return OpResult(Conv(weight=weight, bias=bias, window=window),
                     (1, out_channels, *window.out_hw))
+
+
+def _ungrouped(ctx: NodeContext, weight: np.ndarray) -> np.ndarray:
+    """``[out, in / group, kh, kw]`` as the block-diagonal ``[out, in, kh, kw]``."""
+    group = int(ctx.attr("group", 1))
+    out_channels, group_in = int(weight.shape[0]), int(weight.shape[1])
+    if group < 1 or out_channels % group:
+        raise ctx.error(f"group={group} must be positive and divide the {out_channels} "
+                        f"output channels")
+    if group == 1:
+        return weight
+    group_out = out_channels // group
+    full = np.zeros((out_channels, group_in * group, *weight.shape[2:]))
+    for g in range(group):
+        rows = slice(g * group_out, (g + 1) * group_out)
+        full[rows, g * group_in:(g + 1) * group_in] = weight[rows]
+    return full
+
+
+def _dilated(ctx: NodeContext, weight: np.ndarray) -> np.ndarray:
+    """The kernel with ``dilation - 1`` zeros between its taps."""
+    dh, dw = pair_attr(ctx, "dilations", (1, 1))
+    if min(dh, dw) < 1:
+        raise ctx.error(f"dilations {[dh, dw]} must be positive")
+    if (dh, dw) == (1, 1):
+        return weight
+    kh, kw = int(weight.shape[2]), int(weight.shape[3])
+    full = np.zeros((*weight.shape[:2], (kh - 1) * dh + 1, (kw - 1) * dw + 1))
+    full[:, :, ::dh, ::dw] = weight
+    return full

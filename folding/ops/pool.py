@@ -1,4 +1,4 @@
-"""MaxPool, AveragePool and GlobalAveragePool over 2-D feature maps."""
+"""MaxPool, AveragePool, GlobalAveragePool and GlobalMaxPool over 2-D feature maps."""
 
 from __future__ import annotations
 
@@ -46,11 +46,20 @@ def average_pool(ctx: NodeContext) -> OpResult:
     return _pool(ctx, "avg")
 
 
-def global_average_pool(ctx: NodeContext) -> OpResult:
-    """The mean of each channel: an average pooling whose window is the whole map."""
+def _global(ctx: NodeContext, op: str) -> OpResult:
     ctx.require_activation_at(0)
     in_map = feature_map(ctx)
     if in_map is None:
         return OpResult(NoOp(), None)
     window = make_window(ctx, in_map, in_map[1:], (1, 1), (0, 0, 0, 0))
-    return OpResult(Pool(op="avg", window=window), (1, in_map[0], 1, 1))
+    return OpResult(Pool(op=op, window=window), (1, in_map[0], 1, 1))
+
+
+def global_average_pool(ctx: NodeContext) -> OpResult:
+    """The mean of each channel: an average pooling whose window is the whole map."""
+    return _global(ctx, "avg")
+
+
+def global_max_pool(ctx: NodeContext) -> OpResult:
+    """The maximum of each channel: a max pooling whose window is the whole map."""
+    return _global(ctx, "max")

@@ -68,10 +68,11 @@ def reshape(ctx: NodeContext) -> OpResult:
     return OpResult(NoOp(), _reshape_target(ctx, ctx.in_shape, dims, allow_zero))
 
 
-def _raw_axes(ctx: NodeContext) -> list[int] | None:
-    """The ``axes`` of a Squeeze/Unsqueeze as written (an attribute before opset 13, an
-    input from it), or ``None`` when absent."""
-    if ctx.opset < 13:
+def raw_axes(ctx: NodeContext, input_from: int = 13) -> list[int] | None:
+    """The ``axes`` as written: an attribute before opset ``input_from``, input 1 from it
+    (13 for Squeeze, Unsqueeze and ReduceSum, 18 for the other reductions); ``None`` when
+    absent."""
+    if ctx.opset < input_from:
         raw = ctx.attr("axes", None)
         return None if raw is None else [int(a) for a in raw]
     if not ctx.input_name(1):
@@ -82,7 +83,7 @@ def _raw_axes(ctx: NodeContext) -> list[int] | None:
     return [int(a) for a in np.asarray(axes).reshape(-1)]
 
 
-def _normalised(ctx: NodeContext, values: list[int], rank: int) -> list[int]:
+def normalised_axes(ctx: NodeContext, values: list[int], rank: int) -> list[int]:
     """``values`` as positions ``0..rank-1``; out-of-range or repeated axes are errors."""
     out = []
     for axis in values:
@@ -100,10 +101,10 @@ def squeeze(ctx: NodeContext) -> OpResult:
     if ctx.in_shape is None:
         return OpResult(NoOp(), None)
     shape = ctx.in_shape
-    values = _raw_axes(ctx)
+    values = raw_axes(ctx)
     if values is None:
         return OpResult(NoOp(), tuple(d for d in shape if d != 1))
-    axes = _normalised(ctx, values, len(shape))
+    axes = normalised_axes(ctx, values, len(shape))
     for axis in axes:
         if shape[axis] != 1:
             raise ctx.error(f"cannot squeeze axis {axis} of shape {shape}: its size is not 1")
@@ -115,10 +116,10 @@ def unsqueeze(ctx: NodeContext) -> OpResult:
     ctx.require_activation_at(0)
     if ctx.in_shape is None:
         return OpResult(NoOp(), None)
-    values = _raw_axes(ctx)
+    values = raw_axes(ctx)
     if values is None:
         raise ctx.error("axes are required")
     rank = len(ctx.in_shape) + len(values)  # the axes index the output
-    axes = _normalised(ctx, values, rank)
+    axes = normalised_axes(ctx, values, rank)
     dims = iter(ctx.in_shape)
     return OpResult(NoOp(), tuple(1 if i in axes else next(dims) for i in range(rank)))
