@@ -30,6 +30,7 @@ from folding.errors import (
     SrsError,
     VerificationError,
 )
+from folding.heads import apply_heads
 from folding.ir import FloatModel
 from folding.proofs import (
     DEFAULT_ENGINE,
@@ -133,9 +134,9 @@ class CompiledModel:
         Use it to check that a model file's embedded key, or a published key, really belongs
         to these weights: compare the result's ``commitment``.
         """
-        return VerifierKey._from_native(
+        return VerifierKey._of_model(
             self.native().setup(cache_path(cache_dir), self.srs_path(srs, cache_dir)),
-            self.quantized.input_scale, self.quantized.output_scale)
+            self.quantized)
 
     def plan(self) -> list[dict[str, Any]]:
         """The segment plan with shapes, lane layouts and constraint estimates (and, for the
@@ -374,8 +375,7 @@ def compile(  # shadows the builtin: the public verb of the API
         srs_path = srs.path
     elif srs is not None:
         raise InputError(f"the {engine} engine takes no SRS")
-    vk = VerifierKey._from_native(native.setup(cache_path(cache_dir), srs_path), model.input_scale,
-                                  model.output_scale)
+    vk = VerifierKey._of_model(native.setup(cache_path(cache_dir), srs_path), model)
     compiled = CompiledModel(quantized=model, private_weights=private_weights,
                              segments=segments, verifier_key=vk, salts=salts, source=source)
     object.__setattr__(compiled, "_native_model", native)
@@ -552,7 +552,7 @@ def batch_verifier_key(model: CompiledModel | bytes, *,
     q = compiled.quantized
     data = compiled.native().setup_batch(int(items_per_step), cache_path(cache_dir),
                                          compiled.srs_path(srs, cache_dir))
-    return VerifierKey._from_native(bytes(data), q.input_scale, q.output_scale)
+    return VerifierKey._of_model(bytes(data), q)
 
 
 def prove_batch(
@@ -608,7 +608,7 @@ def prove_batch(
     got = np.asarray(proof.output, dtype=np.int64).reshape(-1, q.output_dim)[: len(x_q)]
     if not np.array_equal(got, np.asarray(expected, dtype=np.int64)):
         raise ProvingError("the native forward pass disagrees with the reference (a bug)")
-    return proof, VerifierKey._from_native(bytes(vk), q.input_scale, q.output_scale)
+    return proof, VerifierKey._of_model(bytes(vk), q)
 
 
 def verify(
@@ -657,6 +657,15 @@ def verify(
             want = [int(v) for v in np.asarray(claim).reshape(-1)]
             if want != list(actual):
                 raise VerificationError(f"the proven {label} is not the expected {label}")
+    logits = np.asarray(proof.output, dtype=np.float64) / vk.output_scale
     return Verified(model_commitment=proof.model_commitment, input=proof.input,
-                    output=proof.output,
-                    logits=np.asarray(proof.output, dtype=np.float64) / vk.output_scale)
+                    output=proof.output, logits=logits, outputs=_head_outputs(vk, logits))
+
+
+def _head_outputs(vk: VerifierKey, logits: npt.NDArray[np.float64]) -> dict[str, Any]:
+    """The key's heads applied to the proven logits (per input for a batch proof)."""
+    try:
+        return apply_heads(vk.heads, logits)
+    except ValueError as exc:
+        raise ArtefactError(f"verifier key: its output heads do not fit the output ({exc})"
+                            ) from None

@@ -34,6 +34,7 @@ from folding.errors import (
     ModelImportError,
     VerificationError,
 )
+from folding.heads import apply_heads
 
 __all__ = ["main"]
 
@@ -344,13 +345,26 @@ def _cmd_prove(args: argparse.Namespace) -> int:
         "output": list(proof.output), "logits": proof.logits.tolist(),
         "prove_s": seconds, **times, "stats": proof.stats,
     }
+    heads = apply_heads(model.quantized.heads, proof.logits)
+    if heads:
+        summary["outputs"] = heads
     parts = ", ".join(f"{k.removesuffix('_s')} {v:.2f}s" for k, v in times.items())
     text = "\n".join([f"output: {list(proof.output)}", f"logits: {_floats(proof.logits)}",
+                      *_head_lines(heads),
                       f"commitment: {summary['commitment']}",
                       f"prove time: {seconds:.2f}s" + (f" ({parts})" if parts else ""),
                       f"proof: {args.output} ({len(blob):,} bytes)"])
     _emit(args, text, summary)
     return EXIT_OK
+
+
+def _head_lines(outputs: dict[str, Any]) -> list[str]:
+    """One line per head output (computed from the proven logits, not proven themselves)."""
+    def shown(value: Any) -> str:
+        if isinstance(value, list) and value and all(isinstance(v, float) for v in value):
+            return _floats(np.asarray(value))
+        return json.dumps(value, default=str)
+    return [f"{name} (from the logits): {shown(value)}" for name, value in outputs.items()]
 
 
 def _load_key(args: argparse.Namespace) -> CompiledModel | VerifierKey:
@@ -394,8 +408,11 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         "output": list(verified.output), "logits": verified.logits.tolist(),
         "verify_s": seconds,
     }
+    if verified.outputs:
+        summary["outputs"] = verified.outputs
     text = "\n".join(["VALID", f"commitment: {summary['commitment']}",
                       f"output: {list(verified.output)}", f"logits: {_floats(verified.logits)}",
+                      *_head_lines(verified.outputs),
                       f"verify time: {seconds:.3f}s"])
     _emit(args, text, summary)
     return EXIT_OK

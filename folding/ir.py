@@ -25,6 +25,7 @@ from folding.errors import (
     QuantizationError,
 )
 from folding.geometry import Window2d, conv2d, pool2d
+from folding.heads import Heads
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -299,6 +300,8 @@ class FloatModel:
         input_dim: Length of the (flattened) input.
         opset: The model's opset version for the default ONNX domain.
         layers: The layers, first to last.
+        heads: The model's outputs as functions of the logits (:mod:`folding.heads`):
+            empty when the logits are the one output.
     """
 
     input_name: str
@@ -306,6 +309,7 @@ class FloatModel:
     input_dim: int
     opset: int
     layers: tuple[FloatLayer, ...]
+    heads: Heads = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "layers", tuple(self.layers))

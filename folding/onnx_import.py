@@ -30,8 +30,10 @@ import onnx
 from google.protobuf.message import DecodeError  # type: ignore[import-untyped,unused-ignore]
 
 from folding.errors import ModelImportError, UnsupportedOperatorError
+from folding.heads import Head, heads_to_list
 from folding.ir import FloatModel
 from folding.onnx_fusion import Fuser, LayerBuilder
+from folding.onnx_heads import HeadSplit, build_heads, find_heads
 from folding.onnx_normalize import normalize
 from folding.ops import HANDLERS, SUPPORTED_OPS
 from folding.ops.base import (
@@ -46,6 +48,7 @@ from folding.ops.constants import (
     build_constant_table,
     resolve_external_data,
 )
+from folding.ops.hints import hint
 
 __all__ = [
     "MAX_OPSET",
@@ -139,6 +142,8 @@ class InspectReport:
         folded: The nodes that did not depend on the input's values and were folded into
             constants before import (:mod:`folding.onnx_normalize`); ``nodes`` lists the
             graph that remains.
+        heads: The model's outputs computed from the logits (``output_name``) by head
+            operators (:mod:`folding.heads`), when it has any.
     """
 
     producer: str
@@ -152,6 +157,7 @@ class InspectReport:
     problems: tuple[str, ...]
     error: str | None
     folded: tuple[str, ...] = ()
+    heads: tuple[Head, ...] = ()
 
     @property
     def loadable(self) -> bool:
@@ -186,6 +192,7 @@ class InspectReport:
             "layers": [asdict(layer) for layer in self.layers],
             "problems": list(self.problems),
             "folded": list(self.folded),
+            "heads": heads_to_list(self.heads),
         }
 
     def format(self) -> str:
@@ -195,7 +202,10 @@ class InspectReport:
         lines = [
             (f"producer: {self.producer or '?'}   IR version: {self.ir_version}   "
              f"opset: {self.opset if self.opset is not None else '?'}"),
-            f"input: {self.input_name!r} {shape}   output: {self.output_name!r}",
+            f"input: {self.input_name!r} {shape}   output: {self.output_name!r}"
+            + ("" if not self.heads else " (logits), then the heads "
+               + ", ".join(f"{h.output!r} ({' > '.join(op.op for op in h.ops) or 'as is'})"
+                           for h in self.heads)),
         ]
         if self.folded:
             lines.append(f"folded into constants before import ({len(self.folded)}): "
@@ -248,6 +258,8 @@ class _Analysis:
     layers: list[LayerBuilder] = field(default_factory=list)
     problems: list[tuple[int, ModelImportError]] = field(default_factory=list)
     folded: list[str] = field(default_factory=list)
+    head_split: HeadSplit | None = None
+    heads: tuple[Head, ...] = ()
 
     def record(self, stage: int, error: ModelImportError) -> None:
         self.problems.append((stage, error))
@@ -367,9 +379,14 @@ def _check_io(analysis: _Analysis, constants: ConstantTable) -> None:
             error = exc if isinstance(exc, ModelImportError) else ModelImportError(
                 f"input has an unknown type: {exc}", node=analysis.input_name)
             analysis.record(_STAGE_STRUCTURE, error)
-    if len(graph.output) != 1:
+    if analysis.head_split is not None:
+        # Several outputs (or one) computed from the logits by head operators.
+        analysis.output_name = analysis.head_split.logits
+    elif len(graph.output) != 1:
         analysis.record(_STAGE_STRUCTURE, ModelImportError(
-            f"the graph must have exactly one output, it has {len(graph.output)}"))
+            f"the graph must have exactly one output, it has {len(graph.output)} (several "
+            f"are supported only when all are computed from one output vector by head "
+            f"operators: Softmax, ArgMax, class labels, ...)"))
     else:
         analysis.output_name = str(graph.output[0].name)
 
@@ -500,8 +517,8 @@ def _walk_nodes(analysis: _Analysis, constants: ConstantTable, consumed: set[int
         handler = HANDLERS.get(op_type)
         if handler is None:
             error: ModelImportError = UnsupportedOperatorError(
-                f"operator {op_type!r} is not supported", node=name, op_type=op_type,
-                supported=SUPPORTED_OPS)
+                f"operator {op_type!r} is not supported{hint(op_type)}", node=name,
+                op_type=op_type, supported=SUPPORTED_OPS)
             analysis.record(_STAGE_OPERATORS, error)
             analysis.nodes.append(NodeInfo(index, name, op_type, "unsupported", "", str(error)))
             fuser.mark_failed(node)
@@ -540,6 +557,28 @@ def _walk_nodes(analysis: _Analysis, constants: ConstantTable, consumed: set[int
     if leftover is not None:
         analysis.record(_STAGE_NODES, leftover)
     _check_result(analysis, shapes)
+    if analysis.head_split is not None:
+        _check_heads(analysis, analysis.head_split, constants, shapes)
+
+
+def _check_heads(analysis: _Analysis, split: HeadSplit, constants: ConstantTable,
+                 shapes: dict[str, Shape | None]) -> None:
+    """Builds the output heads from the logits' shape and lists the head nodes."""
+    graph = analysis.model.graph
+    names = {index: _node_name(index, graph.node[index]) for index in split.nodes}
+    width = analysis.layers[-1].out_dim if analysis.layers else None
+    heads, produces, errors = build_heads(graph, split, shapes.get(split.logits), width,
+                                          constants, analysis.opset or 0, names)
+    failed = {error.node for error in errors}
+    for error in errors:
+        analysis.record(_STAGE_NODES, error)
+    for index in sorted(split.nodes):
+        node = graph.node[index]
+        message = next((str(e) for e in errors if e.node == names[index]), None)
+        analysis.nodes.append(NodeInfo(index, names[index], _qualified_op(node),
+                                       "error" if names[index] in failed else "supported",
+                                       produces.get(index, ""), message))
+    analysis.heads = heads if not errors else ()
 
 
 def _check_result(analysis: _Analysis, shapes: dict[str, Shape | None]) -> None:
@@ -556,6 +595,8 @@ def _check_result(analysis: _Analysis, shapes: dict[str, Shape | None]) -> None:
         analysis.record(_STAGE_RESULT, ModelImportError(
             f"the output has shape {shape}; it must hold the last layer's {width} outputs",
             node=analysis.output_name))
+    if analysis.head_split is not None:
+        return  # the graph's outputs are the heads'; the logits declare no shape
     declared = _dims(analysis.model.graph.output[0])
     # Every dimension fixed (a batch of 1 included), or all but a symbolic batch.
     sizes = [d for d in (declared or ())[1:] if isinstance(d, int)]
@@ -578,11 +619,14 @@ def _analyse(model: onnx.ModelProto, base_dir: str | os.PathLike[str] | None) ->
     model = analysis.model = normalized.model
     analysis.folded = list(normalized.folded)
     constants, consumed = build_constant_table(model.graph)
+    analysis.head_split = find_heads(model.graph, constants, consumed)
+    heads = analysis.head_split.nodes if analysis.head_split is not None else frozenset()
     _check_io(analysis, constants)
-    chain = _check_chain(analysis, constants, consumed)
+    chain = _check_chain(analysis, constants, consumed | heads)
     # Along the chain when there is one (graph order need not be chain order in a malformed
     # file); otherwise in graph order, to list as much as possible.
-    order = (sorted(consumed) + chain) if chain is not None else list(range(len(model.graph.node)))
+    order = ((sorted(consumed) + chain) if chain is not None else
+             [i for i in range(len(model.graph.node)) if i not in heads])
     _walk_nodes(analysis, constants, consumed, order)
     analysis.nodes.sort(key=lambda info: info.index)
     # The checker is the last line of defence for what the passes do not look at (types,
@@ -629,6 +673,7 @@ def load_onnx(data: bytes, *, base_dir: str | os.PathLike[str] | None = None) ->
         input_dim=num_elements(analysis.input_shape),
         opset=analysis.opset,
         layers=tuple(b.build() for b in analysis.layers),
+        heads=analysis.heads,
     )
 
 
@@ -668,4 +713,5 @@ def inspect_onnx(data: bytes, *, base_dir: str | os.PathLike[str] | None = None,
         problems=tuple(str(problem) for _, problem in ordered),
         error=None if error is None else str(error),
         folded=tuple(analysis.folded),
+        heads=analysis.heads,
     )

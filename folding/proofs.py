@@ -12,7 +12,7 @@ import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -20,7 +20,11 @@ import numpy.typing as npt
 from folding import artefacts
 from folding.artefacts import Kind
 from folding.errors import ArtefactError
+from folding.heads import Heads, heads_from_list, heads_to_list
 from folding.srs import Srs
+
+if TYPE_CHECKING:
+    from folding.quant_ir import QuantizedModel
 
 __all__ = ["DEFAULT_ENGINE", "ENGINES", "Proof", "Verified", "VerifierKey", "default_cache_dir"]
 
@@ -68,6 +72,8 @@ class VerifierKey:
         output_scale: ``y / output_scale`` are the logits (informational).
         engine: The engine profile (``pasta`` or ``bn254``).
         srs_id: The SRS the key pins (:attr:`folding.srs.Srs.id`); ``None`` for ``pasta``.
+        heads: The model's outputs as functions of the logits (informational, like the
+            scales: :mod:`folding.heads`).
     """
 
     data: bytes
@@ -76,6 +82,7 @@ class VerifierKey:
     output_scale: float
     engine: str = DEFAULT_ENGINE
     srs_id: bytes | None = None
+    heads: Heads = ()
 
     @functools.cached_property
     def _prepared(self) -> Any:
@@ -108,18 +115,27 @@ class VerifierKey:
             object.__setattr__(self, name, value)
 
     @classmethod
-    def _from_native(cls, data: bytes, input_scale: float, output_scale: float) -> VerifierKey:
+    def _from_native(cls, data: bytes, input_scale: float, output_scale: float,
+                     heads: Heads = ()) -> VerifierKey:
         info = native_module().verifier_key_info(data)
         srs_id = info["srs_id"]
         return cls(data=data, commitment=bytes(info["model_commitment"]),
                    input_scale=input_scale, output_scale=output_scale,
                    engine=str(info["engine"]),
-                   srs_id=None if srs_id is None else bytes(srs_id))
+                   srs_id=None if srs_id is None else bytes(srs_id), heads=heads)
+
+    @classmethod
+    def _of_model(cls, data: bytes, model: QuantizedModel) -> VerifierKey:
+        """The key ``data`` with the scales and heads of ``model``."""
+        return cls._from_native(data, model.input_scale, model.output_scale, model.heads)
 
     def to_bytes(self) -> bytes:
         """Serializes the key as a versioned artefact."""
-        header = {"commitment": self.commitment.hex(), "input_scale": self.input_scale,
-                  "output_scale": self.output_scale}
+        header: dict[str, Any] = {"commitment": self.commitment.hex(),
+                                  "input_scale": self.input_scale,
+                                  "output_scale": self.output_scale}
+        if self.heads:
+            header["heads"] = heads_to_list(self.heads)
         return artefacts.pack(Kind.VERIFIER_KEY, header, {"key": self.data})
 
     @classmethod
@@ -133,7 +149,8 @@ class VerifierKey:
         key = artefacts.require(sections, "key", "verifier key")
         try:
             vk = cls._from_native(bytes(key), float(header["input_scale"]),
-                                  float(header["output_scale"]))
+                                  float(header["output_scale"]),
+                                  heads_from_list(header.get("heads"), "verifier key"))
             stated = bytes.fromhex(header["commitment"])
         except (KeyError, TypeError, ValueError) as exc:
             raise ArtefactError(f"verifier key: bad header field {exc}") from exc
@@ -207,9 +224,12 @@ class Verified:
         input: The quantized input.
         output: The quantized output.
         logits: ``output / output_scale``.
+        outputs: The model's head outputs computed from the logits, by output name
+            (:mod:`folding.heads`; empty when the logits are the model's output).
     """
 
     model_commitment: bytes
     input: tuple[int, ...]
     output: tuple[int, ...]
     logits: npt.NDArray[np.float64]
+    outputs: dict[str, Any] = field(default_factory=dict)

@@ -15,6 +15,7 @@ import numpy.typing as npt
 
 from folding.errors import ArtefactError, InputError, QuantizationError, RangeError
 from folding.geometry import Window2d, conv2d, exact_matmul
+from folding.heads import Heads, heads_from_list, heads_to_list
 from folding.ir import (
     FloatArray,
     IntArray,
@@ -352,6 +353,8 @@ class QuantizedModel:
         layer_scales: ``sigma_l`` of every layer's output (the last equals ``output_scale``).
         report: The calibration report from :func:`folding.quantize.quantize`, when the model
             was made by it (not serialized; ``None`` after :meth:`from_dict`).
+        heads: The model's outputs as functions of the logits (:mod:`folding.heads`),
+            applied by whoever reads a proof, like the scales; not proven.
     """
 
     settings: QuantSettings
@@ -360,6 +363,7 @@ class QuantizedModel:
     output_scale: float
     layer_scales: tuple[float, ...]
     report: QuantReport | None = field(default=None, repr=False)
+    heads: Heads = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "layers", tuple(self.layers))
@@ -451,13 +455,16 @@ class QuantizedModel:
         The arrays are :func:`layer_arrays` of each layer; the caller stores them and passes
         them back to :meth:`from_dict`.
         """
-        return {
+        data: dict[str, Any] = {
             "settings": self.settings.to_dict(),
             "input_scale": self.input_scale,
             "output_scale": self.output_scale,
             "layer_scales": list(self.layer_scales),
             "layers": [_layer_entry(layer) for layer in self.layers],
         }
+        if self.heads:  # absent, as in files written before heads existed, when there are none
+            data["heads"] = heads_to_list(self.heads)
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any],
@@ -481,7 +488,8 @@ class QuantizedModel:
             return cls(settings=settings, layers=tuple(layers),
                        input_scale=float(data["input_scale"]),
                        output_scale=float(data["output_scale"]),
-                       layer_scales=tuple(float(s) for s in data["layer_scales"]))
+                       layer_scales=tuple(float(s) for s in data["layer_scales"]),
+                       heads=heads_from_list(data.get("heads"), "quantized model"))
         except (KeyError, TypeError, ValueError) as exc:
             raise ArtefactError(f"quantized model metadata: missing or bad field {exc}") from exc
 

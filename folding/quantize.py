@@ -438,6 +438,7 @@ def quantize(model: FloatModel, calibration: npt.ArrayLike | None = None, *,
                 raise
             shift -= 1
     qmodel = QuantizedModel(settings=settings, layers=tuple(layers), input_scale=target[0],
-                            output_scale=scales[-1], layer_scales=tuple(scales))
+                            output_scale=scales[-1], layer_scales=tuple(scales),
+                            heads=model.heads)
     report = _report(model, qmodel, samples, headroom, target, limited, multipliers)
     return replace(qmodel, report=report)

@@ -49,12 +49,15 @@ def run_cli(*args: str | Path) -> Run:
 
 
 def sigmoid_onnx() -> bytes:
-    """``Gemm`` (named ``fc0``) then an unsupported ``Sigmoid`` node named ``squash``."""
+    """``Gemm`` (named ``fc0``), an unsupported ``Sigmoid`` node named ``squash`` inside the
+    network (as the last op it would be an output head), then ``Gemm`` ``fc1``."""
     rng = np.random.default_rng(0)
     inits = [numpy_helper.from_array(rng.standard_normal((3, 4)).astype(np.float32), "w"),
+             numpy_helper.from_array(rng.standard_normal((3, 3)).astype(np.float32), "w1"),
              numpy_helper.from_array(np.zeros(3, np.float32), "b")]
     nodes = [helper.make_node("Gemm", ["input", "w", "b"], ["h"], name="fc0", transB=1),
-             helper.make_node("Sigmoid", ["h"], ["output"], name="squash")]
+             helper.make_node("Sigmoid", ["h"], ["s"], name="squash"),
+             helper.make_node("Gemm", ["s", "w1", "b"], ["output"], name="fc1", transB=1)]
     graph = helper.make_graph(
         nodes, "sig", [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 4])],
         [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 3])], inits)
@@ -83,7 +86,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Files:
     root = tmp_path_factory.mktemp("cli")
     cache = root / "cache"
     model, fold, vk = root / "m.onnx", root / "m.fold", root / "m.vk"
-    model.write_bytes(mlp_onnx([4, 6, 3], seed=1))
+    model.write_bytes(mlp_onnx([4, 6, 3], seed=1, head="Softmax"))
     x = root / "x.json"
     x.write_text(json.dumps(X))
     compiled = run_cli("compile", model, "-o", fold, "--vk-out", vk, "--cache-dir", cache,
@@ -187,6 +190,10 @@ def test_prove_json(files: Files) -> None:
     assert len(result["commitment"]) == 64
     assert result["prove_s"] > 0 and "compress_s" in result
     assert files.prove_run.err == ""  # no progress bar with --json
+    # the model's Softmax head, applied to the proven logits
+    logits = np.asarray(result["logits"])
+    softmax = np.exp(logits - logits.max()) / np.exp(logits - logits.max()).sum()
+    np.testing.assert_allclose(result["outputs"]["output"], softmax, rtol=1e-12)
 
 
 def test_prove_text_npy_input_and_progress(files: Files) -> None:
@@ -197,6 +204,7 @@ def test_prove_text_npy_input_and_progress(files: Files) -> None:
     assert run.code == 0, run.err
     assert "output: " + str(files.prove_run.json()["output"]) in run.out
     assert "logits:" in run.out and "prove time:" in run.out and "bytes)" in run.out
+    assert "output (from the logits): [" in run.out
     assert "segment 1/1" in run.err and "steps/s" in run.err  # progress on stderr
     assert proof.stat().st_size > 0
 
@@ -252,6 +260,8 @@ def test_verify_with_vk_json(files: Files, capsys: pytest.CaptureFixture[str]) -
     result = json.loads(capsys.readouterr().out)
     assert result["valid"] is True and result["reason"] is None
     assert result["output"] == files.prove_run.json()["output"]
+    # the key alone carries the head: the verifier applies it to the proven logits
+    assert result["outputs"] == files.prove_run.json()["outputs"]
 
 
 def test_verify_flipped_byte(files: Files, capsys: pytest.CaptureFixture[str]) -> None:

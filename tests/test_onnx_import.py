@@ -191,8 +191,10 @@ def test_batch_dimension_above_one_is_refused() -> None:
 
 def test_unsupported_operator_names_node_op_and_supported_ops() -> None:
     w = RNG.standard_normal((3, 3)).astype(np.float32)
+    # A Sigmoid inside the network (as the last op it would be an output head).
     nodes = [helper.make_node("MatMul", ["x", "W"], ["h"], name="mm"),
-             helper.make_node("Sigmoid", ["h"], ["y"], name="squash")]
+             helper.make_node("Sigmoid", ["h"], ["s"], name="squash"),
+             helper.make_node("MatMul", ["s", "W"], ["y"], name="mm2")]
     with pytest.raises(UnsupportedOperatorError) as info:
         load_onnx(_bytes(_model(nodes, [_tensor("W", w)], [1, 3])))
     error = info.value
@@ -446,18 +448,21 @@ def test_inspect_lists_unsupported_nodes_without_raising() -> None:
     w = RNG.standard_normal((3, 4)).astype(np.float32)
     nodes = [helper.make_node("Sigmoid", ["x"], ["s"], name="squash"),
              helper.make_node("MatMul", ["s", "W"], ["h"], name="mm"),
-             helper.make_node("Softmax", ["h"], ["y"], name="probs")]
+             helper.make_node("Tanh", ["h"], ["y"], name="probs")]
     report = inspect_onnx(_bytes(_model(nodes, [_tensor("W", w)], [1, 3])))
     assert [(n.name, n.op_type, n.status) for n in report.nodes] == [
         ("squash", "Sigmoid", "unsupported"), ("mm", "MatMul", "supported"),
-        ("probs", "Softmax", "unsupported")]
+        ("probs", "Tanh", "unsupported")]
+    # each with what would make it supported
+    assert "output head" in str(report.nodes[0].message)
+    assert "lookup tables" in str(report.nodes[2].message)
     assert report.nodes[1].produces == "layer 0: dense 3->4"
     assert not report.loadable and report.error is not None and "squash" in report.error
-    assert report.unsupported_ops == ("Sigmoid", "Softmax")
+    assert report.unsupported_ops == ("Sigmoid", "Tanh")
     text = report.format()
-    for word in ("squash", "Sigmoid", "unsupported", "Softmax", "NOT loadable"):
+    for word in ("squash", "Sigmoid", "unsupported", "Tanh", "NOT loadable"):
         assert word in text
-    assert json.loads(json.dumps(report.to_dict()))["unsupported_ops"] == ["Sigmoid", "Softmax"]
+    assert json.loads(json.dumps(report.to_dict()))["unsupported_ops"] == ["Sigmoid", "Tanh"]
 
 
 def test_inspect_of_a_good_model() -> None:

@@ -48,10 +48,9 @@ def with_segments(model: CompiledModel, segments: int, *,
                                engine=model.engine)
     plan = tuple((int(s["first_layer"]), int(s["num_steps"]), int(s["layers_per_step"]))
                  for s in native.plan())
-    vk = api.VerifierKey._from_native(native.setup(proofs.cache_path(cache_dir),
-                                                   model.srs_path(srs, cache_dir)),
-                                      model.quantized.input_scale,
-                                      model.quantized.output_scale)
+    vk = api.VerifierKey._of_model(native.setup(proofs.cache_path(cache_dir),
+                                                model.srs_path(srs, cache_dir)),
+                                   model.quantized)
     out = CompiledModel(quantized=model.quantized, private_weights=model.private_weights,
                         segments=plan, verifier_key=vk, salts=model.salts, source=model.source)
     object.__setattr__(out, "_native_model", native)

@@ -18,7 +18,7 @@ from folding.ops.elementwise import div, mul, neg, sub
 from folding.ops.gemm import gemm
 from folding.ops.matmul import matmul
 from folding.ops.normalization import batch_normalization
-from folding.ops.passthrough import dropout, identity
+from folding.ops.passthrough import cast, dropout, identity
 from folding.ops.pool import average_pool, global_average_pool, global_max_pool, max_pool
 from folding.ops.reduce import reduce_max, reduce_mean, reduce_sum
 from folding.ops.shape import flatten, reshape, squeeze, unsqueeze
@@ -28,6 +28,7 @@ HANDLERS: Mapping[str, OpHandler] = MappingProxyType({
     "Add": add,
     "AveragePool": average_pool,
     "BatchNormalization": batch_normalization,
+    "Cast": cast,
     "Conv": conv,
     "Div": div,
     "Dropout": dropout,

@@ -46,7 +46,8 @@ def _io_shape(batch_dim: BatchDim, width: int) -> list[int | str | None]:
 
 
 def mlp_onnx(widths: Sequence[int], *, seed: int = 0, relu_last: bool = False,
-             style: Style = "gemm", batch_dim: BatchDim = 1) -> bytes:
+             style: Style = "gemm", batch_dim: BatchDim = 1,
+             head: str | None = None) -> bytes:
     """A multi-layer perceptron ``widths[0] -> widths[1] -> ... -> widths[-1]``.
 
     Every layer but the last is followed by ReLU (the last too when ``relu_last``).
@@ -59,6 +60,8 @@ def mlp_onnx(widths: Sequence[int], *, seed: int = 0, relu_last: bool = False,
             ``"matmul_add"``: ``MatMul(x, W^T)`` then ``Add(., b)``.
         batch_dim: The input's leading dimension: an int (1), a symbolic name (``"N"``), or
             ``None`` for a rank-1 input without batch dimension.
+        head: ``"Softmax"``, ``"LogSoftmax"`` or ``"ArgMax"`` after the last layer (whose
+            output is then ``"logits"``), or ``None``.
 
     Returns:
         The serialized ONNX model (input ``"input"``, output ``"output"``).
@@ -71,6 +74,9 @@ def mlp_onnx(widths: Sequence[int], *, seed: int = 0, relu_last: bool = False,
         raise ValueError(f"widths must list at least two positive sizes, got {list(widths)}")
     if style not in ("gemm", "matmul_add"):
         raise ValueError(f"style must be 'gemm' or 'matmul_add', got {style!r}")
+    if head not in (None, "Softmax", "LogSoftmax", "ArgMax"):
+        raise ValueError(f"head must be Softmax, LogSoftmax, ArgMax or None, got {head!r}")
+    final = "output" if head is None else "logits"
     # Keyed by a tag too, so that seed 0 here is not the stream of a user's default_rng(0).
     rng = np.random.default_rng([seed, _SEED_TAG])
     nodes: list[onnx.NodeProto] = []
@@ -83,7 +89,7 @@ def mlp_onnx(widths: Sequence[int], *, seed: int = 0, relu_last: bool = False,
         bias = rng.standard_normal(fan_out) * 0.1
         w_name, b_name = f"fc{index}.weight", f"fc{index}.bias"
         has_relu = index < last or relu_last
-        out = "output" if index == last and not has_relu else f"fc{index}_out"
+        out = final if index == last and not has_relu else f"fc{index}_out"
         if style == "gemm":
             initializers.append(numpy_helper.from_array(weight.astype(np.float32), w_name))
             initializers.append(numpy_helper.from_array(bias.astype(np.float32), b_name))
@@ -98,15 +104,23 @@ def mlp_onnx(widths: Sequence[int], *, seed: int = 0, relu_last: bool = False,
                                           name=f"fc{index}_bias"))
         current = out
         if has_relu:
-            out = "output" if index == last else f"relu{index}_out"
+            out = final if index == last else f"relu{index}_out"
             nodes.append(helper.make_node("Relu", [current], [out], name=f"relu{index}"))
             current = out
+    output_type, output_width = TensorProto.FLOAT, int(widths[-1])
+    if head is not None:
+        node = helper.make_node(head, [final], ["output"], name="head")
+        if head == "ArgMax":  # ArgMax's axis defaults to 0, the batch
+            node.attribute.append(helper.make_attribute("axis", 0 if batch_dim is None else 1))
+        nodes.append(node)
+        if head == "ArgMax":
+            output_type, output_width = TensorProto.INT64, 1
     graph = helper.make_graph(
         nodes, "mlp",
         [helper.make_tensor_value_info("input", TensorProto.FLOAT,
                                        _io_shape(batch_dim, int(widths[0])))],
-        [helper.make_tensor_value_info("output", TensorProto.FLOAT,
-                                       _io_shape(batch_dim, int(widths[-1])))],
+        [helper.make_tensor_value_info("output", output_type,
+                                       _io_shape(batch_dim, output_width))],
         initializers,
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
