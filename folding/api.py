@@ -55,10 +55,14 @@ from folding.srs import Srs, SrsStore
 __all__ = [
     "DEFAULT_ENGINE", "ENGINES", "CompiledModel", "ProgressInfo", "Proof", "Verified",
     "VerifierKey", "batch_verifier_key", "compile", "default_cache_dir", "prove",
-    "prove_batch", "srs_log_size", "verify",
+    "prove_batch", "quantize_model", "srs_log_size", "verify",
 ]
 
 Segments = tuple[tuple[int, int, int], ...]
+
+#: The bit widths a compile uses for the one the caller leaves out when it gives the other.
+DEFAULT_ACT_BITS = 16
+DEFAULT_WEIGHT_BITS = 8
 
 log = logging.getLogger(__name__)
 
@@ -263,11 +267,41 @@ def _native_model(quantized: QuantizedModel, private: bool, salts: Sequence[byte
     )
 
 
+@dataclass(frozen=True)
+class _Precision:
+    """The bit-width arguments of :func:`compile` and :func:`plan`, and how a candidate
+    setting is priced (the planner's estimated constraints over all steps)."""
+
+    act_bits: int | None
+    weight_bits: int | None
+    precision: str
+    target_error: float | None
+    private_weights: bool = False
+    layers_per_step: int | None = None
+    max_segment_nnz: int | None = None
+    max_segment_steps: int | None = None
+    engine: str = DEFAULT_ENGINE
+
+    def cost(self, quantized: QuantizedModel) -> float:
+        salts = tuple(bytes(32) for _ in quantized.layers) if self.private_weights else ()
+        native = _native_model(quantized, self.private_weights, salts,
+                               layers_per_step=self.layers_per_step,
+                               max_segment_nnz=self.max_segment_nnz,
+                               max_segment_steps=self.max_segment_steps, engine=self.engine)
+        return float(sum(int(row["num_steps"]) * int(row["estimated_constraints"])
+                         for row in native.plan()))
+
+
 def _quantized(model: bytes | FloatModel | QuantizedModel, verb: str,
-               calibration: npt.ArrayLike | None, act_bits: int, weight_bits: int,
-               shift: int | None, base_dir: str | os.PathLike[str] | None,
+               calibration: npt.ArrayLike | None, bits: _Precision, shift: int | None,
+               base_dir: str | os.PathLike[str] | None,
                ) -> tuple[QuantizedModel, dict[str, Any]]:
-    """Imports and quantizes ``model`` as needed; returns it with its source description."""
+    """Imports and quantizes ``model`` as needed; returns it with its source description.
+
+    Without ``act_bits`` and ``weight_bits`` the bit widths are chosen by
+    :func:`folding.precision.choose_precision`; with either, the other defaults to
+    :data:`DEFAULT_ACT_BITS` / :data:`DEFAULT_WEIGHT_BITS`.
+    """
     source: dict[str, Any] = {}
     if isinstance(model, (bytes, bytearray, memoryview)):
         # onnx and the quantizer load with the first compile: verifying never needs them
@@ -275,23 +309,50 @@ def _quantized(model: bytes | FloatModel | QuantizedModel, verb: str,
 
         model = load_onnx(bytes(model), base_dir=base_dir)
     if isinstance(model, FloatModel):
+        from folding.precision import choose_precision
         from folding.quantize import quantize
 
         source = {"input_name": model.input_name, "output_name": model.output_name,
                   "opset": model.opset}
-        model = quantize(model, calibration, act_bits=act_bits, weight_bits=weight_bits,
-                         shift=shift)
+        if bits.act_bits is None and bits.weight_bits is None:
+            model = choose_precision(model, calibration, cost=bits.cost,
+                                     precision=bits.precision, target_error=bits.target_error,
+                                     shift=shift)
+        else:
+            model = quantize(model, calibration,
+                             act_bits=bits.act_bits or DEFAULT_ACT_BITS,
+                             weight_bits=bits.weight_bits or DEFAULT_WEIGHT_BITS, shift=shift)
     if not isinstance(model, QuantizedModel):
         raise InputError(f"{verb} takes ONNX bytes or a model, got {type(model).__name__}")
     return model, source
+
+
+def quantize_model(
+    model: bytes | FloatModel,
+    *,
+    calibration: npt.ArrayLike | None = None,
+    act_bits: int | None = None,
+    weight_bits: int | None = None,
+    precision: str = "default",
+    target_error: float | None = None,
+    shift: int | None = None,
+    base_dir: str | os.PathLike[str] | None = None,
+) -> QuantizedModel:
+    """Imports (from ONNX bytes) and quantizes a model as :func:`compile` does, choosing the
+    bit widths the same way (priced for public weights on the default engine)."""
+    bits = _Precision(act_bits, weight_bits, precision, target_error)
+    quantized, _ = _quantized(model, "quantize_model", calibration, bits, shift, base_dir)
+    return quantized
 
 
 def plan(
     model: bytes | FloatModel | QuantizedModel,
     *,
     calibration: npt.ArrayLike | None = None,
-    act_bits: int = 16,
-    weight_bits: int = 8,
+    act_bits: int | None = None,
+    weight_bits: int | None = None,
+    precision: str = "default",
+    target_error: float | None = None,
     shift: int | None = None,
     layers_per_step: int | None = None,
     private_weights: bool = False,
@@ -308,8 +369,9 @@ def plan(
     With ``engine="bn254"`` each segment also states ``srs_log_size``: ``log2`` of the SRS
     powers its keys need (exact; the model needs the largest).
     """
-    quantized, _ = _quantized(model, "plan", calibration, act_bits, weight_bits, shift,
-                              base_dir)
+    bits = _Precision(act_bits, weight_bits, precision, target_error, private_weights,
+                      layers_per_step, max_segment_nnz, max_segment_steps, engine)
+    quantized, _ = _quantized(model, "plan", calibration, bits, shift, base_dir)
     salts = tuple(bytes(32) for _ in quantized.layers) if private_weights else ()
     native = _native_model(quantized, private_weights, salts, layers_per_step=layers_per_step,
                            max_segment_nnz=max_segment_nnz,
@@ -321,8 +383,10 @@ def compile(  # shadows the builtin: the public verb of the API
     model: bytes | FloatModel | QuantizedModel,
     *,
     calibration: npt.ArrayLike | None = None,
-    act_bits: int = 16,
-    weight_bits: int = 8,
+    act_bits: int | None = None,
+    weight_bits: int | None = None,
+    precision: str = "default",
+    target_error: float | None = None,
     shift: int | None = None,
     layers_per_step: int | None = None,
     private_weights: bool = False,
@@ -339,8 +403,15 @@ def compile(  # shadows the builtin: the public verb of the API
         model: ONNX bytes, a float model, or an already quantized model.
         calibration: Sample inputs ``[n, input_dim]`` for choosing scales (a bundled default
             set when omitted).
-        act_bits: Signed activation bit width.
-        weight_bits: Signed weight bit width.
+        act_bits: Signed activation bit width (see ``precision``).
+        weight_bits: Signed weight bit width. With neither bit width given, both are chosen:
+            the cheapest setting by the planner's cost model whose calibration error meets
+            ``precision`` (:mod:`folding.precision`); with one given, the other defaults to
+            16 (activations) or 8 (weights).
+        precision: ``fast`` (the float model's arg-max on every calibration sample),
+            ``default`` (that, and max logit error at most 1e-3 of the logits' span) or
+            ``exact`` (1e-5).
+        target_error: A span fraction to meet instead of the precision's.
         shift: Rescale shift (chosen by calibration when omitted).
         layers_per_step: Layers folded per Nova step (chosen by a cost model when omitted).
         private_weights: Hide the weights (bind them by a salted Poseidon hash chain).
@@ -358,8 +429,9 @@ def compile(  # shadows the builtin: the public verb of the API
     Raises:
         SrsError: If the SRS is too small for the model or cannot be read or made.
     """
-    model, source = _quantized(model, "compile", calibration, act_bits, weight_bits, shift,
-                               base_dir)
+    bits = _Precision(act_bits, weight_bits, precision, target_error, private_weights,
+                      layers_per_step, max_segment_nnz, max_segment_steps, engine)
+    model, source = _quantized(model, "compile", calibration, bits, shift, base_dir)
     salts = tuple(secrets.token_bytes(32) for _ in model.layers) if private_weights else ()
     native = _native_model(model, private_weights, salts, layers_per_step=layers_per_step,
                            max_segment_nnz=max_segment_nnz,

@@ -202,7 +202,8 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
     text, result = report.format(), report.to_dict()
     if report.loadable and not args.no_plan:
         segments = api.plan(data, base_dir=args.model.parent, act_bits=args.act_bits,
-                            weight_bits=args.weight_bits, shift=args.shift,
+                            weight_bits=args.weight_bits, precision=args.precision,
+                            target_error=args.target_error, shift=args.shift,
                             layers_per_step=args.layers_per_step,
                             private_weights=args.private_weights, engine="bn254")
         summary = _plan_totals(segments)
@@ -294,6 +295,7 @@ def _cmd_compile(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     model = api.compile(
         data, calibration=calibration, act_bits=args.act_bits, weight_bits=args.weight_bits,
+        precision=args.precision, target_error=args.target_error,
         shift=args.shift, layers_per_step=args.layers_per_step,
         private_weights=args.private_weights, max_segment_nnz=args.max_segment_nnz,
         max_segment_steps=args.max_segment_steps, base_dir=args.model.parent,
@@ -443,8 +445,19 @@ def _add_plan_options(p: argparse.ArgumentParser) -> None:
                    help="layers folded per step (default: chosen by the cost model)")
     p.add_argument("--private-weights", action="store_true",
                    help="hide the weights (bind them by a salted hash chain)")
-    p.add_argument("--act-bits", type=positive_int, default=16, metavar="BITS")
-    p.add_argument("--weight-bits", type=positive_int, default=8, metavar="BITS")
+    p.add_argument("--act-bits", type=positive_int, metavar="BITS",
+                   help="signed activation bits (default: chosen with --precision; 16 when "
+                        "only --weight-bits is given)")
+    p.add_argument("--weight-bits", type=positive_int, metavar="BITS",
+                   help="signed weight bits (default: chosen with --precision; 8 when only "
+                        "--act-bits is given)")
+    p.add_argument("--precision", choices=("fast", "default", "exact"), default="default",
+                   help="the bit widths: the cheapest setting whose calibration error meets "
+                        "this (fast: the float model's arg-max on every calibration sample; "
+                        "default: also max logit error <= 1e-3 of the logits' span; exact: "
+                        "1e-5)")
+    p.add_argument("--target-error", type=float, metavar="F",
+                   help="a span fraction to meet instead of --precision's")
     p.add_argument("--shift", type=int, metavar="S", help="rescale shift (default: calibrated)")
 
 

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -51,6 +51,9 @@ from folding.quant_ir import (
 )
 from folding.reference import preactivations_int
 
+if TYPE_CHECKING:
+    from folding.precision import PrecisionChoice
+
 __all__ = [
     "DEFAULT_CALIBRATION_SAMPLES",
     "DEFAULT_CALIBRATION_SEED",
@@ -66,6 +69,9 @@ DEFAULT_CALIBRATION_SAMPLES = 64
 #: generators (a calibration set equal to a weight matrix's rows would be badly skewed).
 DEFAULT_CALIBRATION_SEED = 0xCA11B
 MIN_DEFAULT_SHIFT = 1
+#: The headroom :func:`quantize` starts at, and the lowest it lowers it to by itself.
+DEFAULT_HEADROOM = 0.5
+MIN_AUTO_HEADROOM = 1 / 64
 MAX_DEFAULT_SHIFT = 30
 
 #: A float bias times ``2^s * sigma`` must stay below this before it is cast to int64.
@@ -116,6 +122,11 @@ class QuantReport:
         max_abs_logit: ``max |float logits|``, to put the errors in proportion.
         top1_agreement: Fraction of samples whose arg-max logit agrees.
         layers: Per-layer details.
+        headroom_lowered: Whether :func:`quantize` lowered the headroom itself so that every
+            calibration sample fits.
+        max_logit_span: ``max - min`` of the float logits over the samples: the scale of the
+            relative error the precision target is stated in.
+        precision: How the bit widths were chosen, when :mod:`folding.precision` chose them.
     """
 
     samples: int
@@ -127,11 +138,21 @@ class QuantReport:
     max_abs_logit: float
     top1_agreement: float
     layers: tuple[LayerQuantInfo, ...]
+    headroom_lowered: bool = False
+    max_logit_span: float = 0.0
+    precision: PrecisionChoice | None = None
+
+    @property
+    def relative_logit_error(self) -> float:
+        """``max_abs_logit_error`` over ``max_logit_span`` (the precision target's unit)."""
+        return self.max_abs_logit_error / (self.max_logit_span or 1.0)
 
     def to_dict(self) -> dict[str, Any]:
         """Returns the report as a JSON-able dict."""
         data = asdict(self)
         data["layers"] = [asdict(layer) for layer in self.layers]
+        data["relative_logit_error"] = self.relative_logit_error
+        data["precision"] = self.precision.to_dict() if self.precision is not None else None
         return data
 
     def format(self) -> str:
@@ -139,11 +160,15 @@ class QuantReport:
         s = self.settings
         lines = [
             (f"quantization: act_bits={s.act_bits} weight_bits={s.weight_bits} "
-             f"shift={s.shift} headroom={self.headroom:g}"),
+             f"shift={s.shift} headroom={self.headroom:g}"
+             + (" (lowered so that every calibration sample fits)" if self.headroom_lowered
+                else "")),
             f"calibration samples: {self.samples}",
             f"top-1 agreement: {self.top1_agreement:.2%}",
             (f"logit error: max {self.max_abs_logit_error:.3g}, "
-             f"mean {self.mean_abs_logit_error:.3g} (max |logit| {self.max_abs_logit:.3g})"),
+             f"mean {self.mean_abs_logit_error:.3g} (max |logit| {self.max_abs_logit:.3g}; "
+             f"{self.relative_logit_error:.2g} of the logits' span)"),
+            *([] if self.precision is None else self.precision.format().splitlines()),
             "",
             f"{'#':>4}  {'layer':<24} {'scale':>10} {'w bits':>6} {'act use':>7}  note",
         ]
@@ -359,10 +384,7 @@ def _report(model: FloatModel, qmodel: QuantizedModel, samples: FloatArray, head
     try:
         pre = preactivations_int(qmodel, qmodel.quantize_input(samples))
     except RangeError as exc:
-        raise QuantizationError(
-            f"a calibration sample leaves the activation range at headroom {headroom} "
-            f"({exc}); lower the headroom"
-        ) from exc
+        raise _Overflow(exc) from exc
     last = np.maximum(pre[-1], 0) if qmodel.layers[-1].relu else pre[-1]
     float_logits = model.forward(samples)
     int_logits = qmodel.dequantize_output(last)
@@ -385,12 +407,13 @@ def _report(model: FloatModel, qmodel: QuantizedModel, samples: FloatArray, head
         mean_abs_logit_error=float(error.mean()),
         max_abs_logit=float(np.abs(float_logits).max()),
         top1_agreement=float(agree.mean()), layers=tuple(infos),
+        max_logit_span=float(float_logits.max() - float_logits.min()),
     )
 
 
 def quantize(model: FloatModel, calibration: npt.ArrayLike | None = None, *,
              act_bits: int = 16, weight_bits: int = 8, shift: int | None = None,
-             headroom: float = 0.5) -> QuantizedModel:
+             headroom: float | None = None) -> QuantizedModel:
     """Chooses fixed-point scales for ``model`` and quantizes it.
 
     Args:
@@ -402,6 +425,10 @@ def quantize(model: FloatModel, calibration: npt.ArrayLike | None = None, *,
         shift: The rescale ``s`` (0..32); ``None`` picks one with :func:`choose_shift`.
         headroom: Fraction of the activation range the calibration maximum may use, in
             ``(0, 1]``; the rest is margin for inputs larger than the calibration data.
+            ``None`` starts at :data:`DEFAULT_HEADROOM` and halves it (down to
+            :data:`MIN_AUTO_HEADROOM`) while a calibration sample leaves the integer range:
+            rounding errors that grow down a deep network can carry the integer activations
+            past the float ones' maximum. The report says when it was lowered.
 
     Returns:
         The quantized model, with its accuracy report in ``QuantizedModel.report``.
@@ -412,12 +439,43 @@ def quantize(model: FloatModel, calibration: npt.ArrayLike | None = None, *,
         InputError: If the calibration data has the wrong shape or is not finite.
     """
     QuantSettings(act_bits=act_bits, weight_bits=weight_bits, shift=shift or 0)  # validate
-    if not (isinstance(headroom, (int, float)) and 0.0 < headroom <= 1.0):
+    if headroom is not None and not (isinstance(headroom, (int, float))
+                                     and 0.0 < headroom <= 1.0):
         raise QuantizationError(f"headroom = {headroom!r} is outside (0, 1]")
     samples = _calibration_batch(model, calibration)
     pre = model.forward_preactivations(samples)
     if not all(np.isfinite(p).all() for p in pre):
         raise QuantizationError("the float model overflows on the calibration data")
+    current = DEFAULT_HEADROOM if headroom is None else float(headroom)
+    while True:
+        try:
+            return _quantize_at(model, samples, pre, act_bits, weight_bits, shift, current,
+                                lowered=current != DEFAULT_HEADROOM and headroom is None)
+        except _Overflow as exc:
+            if headroom is not None or current / 2 < MIN_AUTO_HEADROOM:
+                tried = ("" if headroom is not None else
+                         f" (lowered from {DEFAULT_HEADROOM} to {current:g}; no lower headroom "
+                         f"was tried)")
+                raise QuantizationError(
+                    f"a calibration sample leaves the activation range at headroom "
+                    f"{current:g}{tried}: {exc.error}; "
+                    + ("lower the headroom" if headroom is not None else
+                       f"use more activation bits than {act_bits}")) from exc.error
+            current /= 2
+
+
+class _Overflow(Exception):
+    """A calibration sample overflows the integer range at the current headroom."""
+
+    def __init__(self, error: RangeError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _quantize_at(model: FloatModel, samples: FloatArray, pre: list[FloatArray], act_bits: int,
+                 weight_bits: int, shift: int | None, headroom: float, *, lowered: bool,
+                 ) -> QuantizedModel:
+    """:func:`quantize` at one headroom; raises :class:`_Overflow` if a sample overflows."""
     act_limit = (1 << (act_bits - 1)) - 1
     ranges = [_range(samples)] + [_range(p) for p in pre]
     target = [headroom * act_limit / r for r in ranges]
@@ -441,4 +499,4 @@ def quantize(model: FloatModel, calibration: npt.ArrayLike | None = None, *,
                             output_scale=scales[-1], layer_scales=tuple(scales),
                             heads=model.heads)
     report = _report(model, qmodel, samples, headroom, target, limited, multipliers)
-    return replace(qmodel, report=report)
+    return replace(qmodel, report=replace(report, headroom_lowered=lowered))

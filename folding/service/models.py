@@ -17,7 +17,6 @@ from folding import api
 from folding.api import CompiledModel
 from folding.onnx_import import load_onnx
 from folding.quant_ir import QuantizedModel
-from folding.quantize import quantize
 from folding.service.config import ServiceConfig
 from folding.service.store import ArtefactStore, JobStore, Options
 from folding.srs import Srs
@@ -100,7 +99,7 @@ class ModelRegistry:
             return self.info(model_id), False
         data = staged.read_bytes()
         float_model = load_onnx(data)
-        quantized = quantize(float_model)
+        quantized = api.quantize_model(float_model)
         self._quantized.put(model_id, quantized)
         staged.replace(self._files.model(model_id))
         created = self._store.put_model(model_id, len(data),
@@ -123,7 +122,7 @@ class ModelRegistry:
             return cached
         if self._store.get_model(model_id) is None:
             raise UnknownModelError(model_id)
-        quantized = quantize(load_onnx(self._files.model(model_id).read_bytes()))
+        quantized = api.quantize_model(load_onnx(self._files.model(model_id).read_bytes()))
         self._quantized.put(model_id, quantized)
         return quantized
 
