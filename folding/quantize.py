@@ -202,10 +202,12 @@ def _calibration_batch(model: FloatModel, calibration: npt.ArrayLike | None) -> 
     array = np.asarray(calibration)
     if array.ndim == 1:
         array = array.reshape(1, -1)
+    elif array.ndim > 2 and array.shape[0] > 0 and math.prod(array.shape[1:]) == model.input_dim:
+        array = array.reshape(array.shape[0], -1)  # samples in the model's own shape
     if array.ndim != 2 or array.shape[1] != model.input_dim or array.shape[0] == 0:
         raise InputError(
             f"calibration data has shape {tuple(np.shape(calibration))}; expected "
-            f"(n, {model.input_dim}) with n >= 1"
+            f"(n, {model.input_dim}) with n >= 1, or n samples in the model's input shape"
         )
     if array.dtype.kind not in "fiu":
         raise InputError(f"calibration data must be numeric, got dtype {array.dtype}")

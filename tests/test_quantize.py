@@ -156,6 +156,9 @@ def test_custom_calibration_and_explicit_shift(mnist: FloatModel) -> None:
     assert qmodel.input_scale == pytest.approx(0.5 * 2047 / np.abs(calibration).max())
     one = quantize(mnist, calibration[0])
     assert one.report is not None and one.report.samples == 1
+    # samples in the model's own shape (as exporters declare it: [n, 1, 28, 28])
+    shaped = quantize(mnist, calibration.reshape(16, 1, 28, 28), shift=9, act_bits=12)
+    assert shaped.input_scale == qmodel.input_scale
 
 
 def test_shift_too_large_for_the_weights_is_refused_by_layer(mnist: FloatModel) -> None:
