@@ -6,18 +6,16 @@ those files. The whole module runs two real proofs.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import onnx
 import pytest
+from cli_support import Run, run_cli
 from onnx import TensorProto, helper, numpy_helper
 
 from folding import __version__
@@ -28,24 +26,6 @@ SMALL = ["--act-bits", "8", "--weight-bits", "6"]
 X = [0.1, 0.2, -0.3, 0.5]
 
 
-@dataclass(frozen=True)
-class Run:
-    """The result of one in-process ``main`` call."""
-
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-
-def run_cli(*args: str | Path) -> Run:
-    """Runs ``main`` with its stdout and stderr captured (usable outside ``capsys``)."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main([str(a) for a in args])
-    return Run(code, out.getvalue(), err.getvalue())
 
 
 def sigmoid_onnx() -> bytes:
