@@ -65,6 +65,8 @@ def find_heads(graph: onnx.GraphProto, constants: ConstantTable, consumed: set[i
         tensor, chain = str(output.name), []
         while tensor in producer and _is_head(graph.node[producer[tensor]]):
             index = producer[tensor]
+            if index in chain:
+                return None  # a cycle: the import's chain check names it
             chain.append(index)
             source = _activation(graph.node[index], constants)
             if source is None:
@@ -188,7 +190,8 @@ def _head_op(ctx: NodeContext, shape: Shape | None, kind: str,
     # ZipMap
     if kind not in ("logits", "probabilities"):
         raise ctx.error(f"a ZipMap of {kind} is not supported")
-    ints, strings = ctx.attr("classlabels_int64s", None), ctx.attr("classlabels_strings", None)
+    ints = ctx.attr("classlabels_int64s", None, "ints")
+    strings = ctx.attr("classlabels_strings", None, "strings")
     raw = ints if ints is not None else strings
     if raw is None or (ints is not None and strings is not None):
         raise ctx.error("a ZipMap needs exactly one of classlabels_int64s and "

@@ -275,6 +275,14 @@ def _text(value: str | bytes) -> str:
     return value.decode("utf-8", errors="replace") if isinstance(value, bytes) else str(value)
 
 
+def _producer(model: onnx.ModelProto) -> str:
+    """``producer_name producer_version``, or ``"?"`` when they are not UTF-8."""
+    try:
+        return " ".join(_text(p) for p in (model.producer_name, model.producer_version) if p)
+    except UnicodeDecodeError:
+        return "?"
+
+
 def _node_name(index: int, node: onnx.NodeProto) -> str:
     return _text(node.name) or f"node{index}_{_text(node.op_type)}"
 
@@ -611,6 +619,16 @@ def _check_result(analysis: _Analysis, shapes: dict[str, Shape | None]) -> None:
 
 
 def _analyse(model: onnx.ModelProto, base_dir: str | os.PathLike[str] | None) -> _Analysis:
+    """Runs every pass; a string field of the protobuf that is not UTF-8 (protobuf decodes
+    them lazily, on first access) is the one failure that cannot be recorded and listed."""
+    try:
+        return _run_passes(model, base_dir)
+    except UnicodeDecodeError as exc:
+        raise ModelImportError(f"not a valid ONNX model (a name or string field is not "
+                               f"UTF-8: {exc.reason} at byte {exc.start})") from None
+
+
+def _run_passes(model: onnx.ModelProto, base_dir: str | os.PathLike[str] | None) -> _Analysis:
     analysis = _Analysis(model=model)
     _check_opset(analysis)
     for problem in resolve_external_data(model.graph, base_dir):
@@ -698,7 +716,7 @@ def inspect_onnx(data: bytes, *, base_dir: str | os.PathLike[str] | None = None,
     # Problems in the order load_onnx meets them (stable within a stage).
     ordered = sorted(analysis.problems, key=lambda item: item[0])
     return InspectReport(
-        producer=" ".join(_text(p) for p in (model.producer_name, model.producer_version) if p),
+        producer=_producer(model),
         ir_version=int(model.ir_version),
         opset=analysis.opset,
         input_name=analysis.input_name,

@@ -160,10 +160,22 @@ class NodeContext:
         return UnsupportedOperatorError(f"{self.op_type}: {message}", node=self.name,
                                         op_type=self.op_type, supported=self.supported)
 
-    def attr(self, name: str, default: Any) -> Any:
-        """The value of attribute ``name``, or ``default`` when absent."""
+    def attr(self, name: str, default: Any, kind: str | None = None) -> Any:
+        """The value of attribute ``name``, or ``default`` when absent.
+
+        The attribute must be of the kind ``default`` is (an int, a float, a string, a list
+        of ints), or ``kind`` (``"int"``, ``"float"``, ``"string"``, ``"ints"``,
+        ``"strings"``) when the default is ``None``; another kind is an error naming it.
+        """
         for attribute in self.node.attribute:
             if attribute.name == name:
+                expected = kind or _attr_kind(default)
+                if expected is not None and attribute.type not in _ATTR_TYPES[expected]:
+                    got = onnx.AttributeProto.AttributeType.Name(attribute.type) \
+                        if attribute.type in onnx.AttributeProto.AttributeType.values() \
+                        else str(attribute.type)
+                    raise self.error(f"attribute {name!r} must be {_ATTR_LABELS[expected]}, "
+                                     f"got {got}")
                 return onnx.helper.get_attribute_value(attribute)
         return default
 
@@ -232,6 +244,26 @@ def column_height(ctx: NodeContext, role: str = "for a constant on the left") ->
         return shape[-2]
     raise ctx.error(f"the input {ctx.activation!r} has shape {list(shape)}, which is not one "
                     f"column [k, 1] (or [k]) {role}")
+
+
+_A = onnx.AttributeProto
+_ATTR_TYPES = {"int": (_A.INT,), "float": (_A.FLOAT, _A.INT), "string": (_A.STRING,),
+               "ints": (_A.INTS,), "floats": (_A.FLOATS, _A.INTS), "strings": (_A.STRINGS,)}
+_ATTR_LABELS = {"int": "an integer", "float": "a number", "string": "a string",
+                "ints": "a list of integers", "floats": "a list of numbers",
+                "strings": "a list of strings"}
+
+
+def _attr_kind(default: Any) -> str | None:
+    if isinstance(default, int):  # bool included
+        return "int"
+    if isinstance(default, float):
+        return "float"
+    if isinstance(default, (str, bytes)):
+        return "string"
+    if isinstance(default, (list, tuple)):
+        return "floats" if any(isinstance(v, float) for v in default) else "ints"
+    return None
 
 
 OpHandler = Callable[[NodeContext], OpResult]

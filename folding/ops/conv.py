@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from folding.geometry import MAX_KERNEL
 from folding.ops.base import (
     Conv,
     NodeContext,
@@ -21,6 +22,7 @@ from folding.ops.base import (
     pair_attr,
     window_pads,
 )
+from folding.ops.constants import MAX_PARAMETERS
 
 
 def conv(ctx: NodeContext) -> OpResult:
@@ -66,6 +68,9 @@ def _ungrouped(ctx: NodeContext, weight: np.ndarray) -> np.ndarray:
                         f"output channels")
     if group == 1:
         return weight
+    if out_channels * group_in * group * weight.shape[2] * weight.shape[3] > MAX_PARAMETERS:
+        raise ctx.error(f"group={group}: the kernel as one convolution would have more than "
+                        f"{MAX_PARAMETERS:,} weights")
     group_out = out_channels // group
     full = np.zeros((out_channels, group_in * group, *weight.shape[2:]))
     for g in range(group):
@@ -82,6 +87,9 @@ def _dilated(ctx: NodeContext, weight: np.ndarray) -> np.ndarray:
     if (dh, dw) == (1, 1):
         return weight
     kh, kw = int(weight.shape[2]), int(weight.shape[3])
+    if max((kh - 1) * dh + 1, (kw - 1) * dw + 1) > MAX_KERNEL:
+        raise ctx.unsupported(f"dilations {[dh, dw]} make the {kh}x{kw} kernel wider than "
+                              f"{MAX_KERNEL}")
     full = np.zeros((*weight.shape[:2], (kh - 1) * dh + 1, (kw - 1) * dw + 1))
     full[:, :, ::dh, ::dw] = weight
     return full

@@ -20,7 +20,7 @@ def _pool(ctx: NodeContext, op: str) -> OpResult:
         raise ctx.unsupported("ceil_mode=1 is not supported")
     if pair_attr(ctx, "dilations", (1, 1)) != (1, 1):
         raise ctx.unsupported("dilations other than 1 are not supported")
-    if ctx.attr("kernel_shape", None) is None:
+    if ctx.attr("kernel_shape", None, "ints") is None:
         raise ctx.error("kernel_shape is required")
     kernel = pair_attr(ctx, "kernel_shape", (1, 1))
     in_map = feature_map(ctx)

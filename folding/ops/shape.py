@@ -73,7 +73,7 @@ def raw_axes(ctx: NodeContext, input_from: int = 13) -> list[int] | None:
     (13 for Squeeze, Unsqueeze and ReduceSum, 18 for the other reductions); ``None`` when
     absent."""
     if ctx.opset < input_from:
-        raw = ctx.attr("axes", None)
+        raw = ctx.attr("axes", None, "ints")
         return None if raw is None else [int(a) for a in raw]
     if not ctx.input_name(1):
         return None
