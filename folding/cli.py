@@ -347,7 +347,11 @@ def _cmd_prove(args: argparse.Namespace) -> int:
         "output": list(proof.output), "logits": proof.logits.tolist(),
         "prove_s": seconds, **times, "stats": proof.stats,
     }
-    heads = apply_heads(model.quantized.heads, proof.logits)
+    try:
+        heads = apply_heads(model.quantized.heads, proof.logits)
+    except ValueError as exc:
+        raise UsageError(f"compiled model '{args.model}': its output heads do not fit the "
+                         f"output ({exc})") from None
     if heads:
         summary["outputs"] = heads
     parts = ", ".join(f"{k.removesuffix('_s')} {v:.2f}s" for k, v in times.items())

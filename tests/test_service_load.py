@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-CLIENTS, MAX_QUEUE, WAVES = 24, 3, 2
+CLIENTS, MAX_QUEUE, WAVES = 24, 3, 3
 
 
 @pytest.mark.slow
@@ -46,7 +46,12 @@ def test_concurrent_clients_are_accepted_or_refused_and_memory_stays_bounded(
         assert wave["watch_events"] >= 3 * wave["accepted"], wave
     # Bounded: the peak stays within one more proof's transient (about 60 MiB for this model;
     # allocator arenas make it vary) of the warm server's, which has proven one job already,
-    # and what stays resident after a wave does not grow with the next.
+    # and what stays resident does not grow past what earlier waves reached.
     warm = report["after_warmup"]["peak_rss_mib"]
     assert waves[-1]["server_peak_rss_mib"] < warm + 128, report
-    assert waves[-1]["server_rss_mib"] < waves[0]["server_rss_mib"] + 16, report
+    # A proof's transient may stay resident after its wave (the allocator keeps freed pages;
+    # one CI run kept 30 MiB after the second wave and then stayed there), so what stays
+    # resident is bounded by the peak already reached, not by the previous wave's resident
+    # set: a leak grows past it wave after wave.
+    reached = max(wave["server_peak_rss_mib"] for wave in waves[:-1])
+    assert waves[-1]["server_rss_mib"] < reached + 16, report
