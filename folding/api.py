@@ -282,14 +282,18 @@ class _Precision:
     max_segment_steps: int | None = None
     engine: str = DEFAULT_ENGINE
 
-    def cost(self, quantized: QuantizedModel) -> float:
+    def plan(self, quantized: QuantizedModel) -> list[dict[str, Any]]:
+        """The segment plan of ``quantized`` under these options (no keys)."""
         salts = tuple(bytes(32) for _ in quantized.layers) if self.private_weights else ()
         native = _native_model(quantized, self.private_weights, salts,
                                layers_per_step=self.layers_per_step,
                                max_segment_nnz=self.max_segment_nnz,
                                max_segment_steps=self.max_segment_steps, engine=self.engine)
+        return list(native.plan())
+
+    def cost(self, quantized: QuantizedModel) -> float:
         return float(sum(int(row["num_steps"]) * int(row["estimated_constraints"])
-                         for row in native.plan()))
+                         for row in self.plan(quantized)))
 
 
 def _quantized(model: bytes | FloatModel | QuantizedModel, verb: str,
@@ -372,11 +376,7 @@ def plan(
     bits = _Precision(act_bits, weight_bits, precision, target_error, private_weights,
                       layers_per_step, max_segment_nnz, max_segment_steps, engine)
     quantized, _ = _quantized(model, "plan", calibration, bits, shift, base_dir)
-    salts = tuple(bytes(32) for _ in quantized.layers) if private_weights else ()
-    native = _native_model(quantized, private_weights, salts, layers_per_step=layers_per_step,
-                           max_segment_nnz=max_segment_nnz,
-                           max_segment_steps=max_segment_steps, engine=engine)
-    return list(native.plan())
+    return bits.plan(quantized)
 
 
 def compile(  # shadows the builtin: the public verb of the API

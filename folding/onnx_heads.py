@@ -20,7 +20,7 @@ import onnx
 
 from folding.errors import ModelImportError
 from folding.heads import Head, HeadOp
-from folding.ops.base import NodeContext, Shape, is_vector
+from folding.ops.base import FLOAT_TYPES, NodeContext, Shape, is_vector, qualified_op
 from folding.ops.constants import ConstantTable
 from folding.ops.shape import flatten, normalised_axes, reshape, squeeze, unsqueeze
 
@@ -29,13 +29,6 @@ _VALUE_OPS = {"Softmax": "softmax", "LogSoftmax": "log_softmax", "Sigmoid": "sig
               "ai.onnx.ml.ZipMap": "zipmap"}
 _SHAPE_OPS = {"Identity": None, "Cast": None, "Reshape": reshape, "Flatten": flatten,
               "Squeeze": squeeze, "Unsqueeze": unsqueeze}
-_FLOAT_TYPES = (onnx.TensorProto.FLOAT, onnx.TensorProto.DOUBLE, onnx.TensorProto.FLOAT16,
-                onnx.TensorProto.BFLOAT16)
-
-
-def _qualified(node: onnx.NodeProto) -> str:
-    domain = str(node.domain)
-    return str(node.op_type) if domain in ("", "ai.onnx") else f"{domain}.{node.op_type}"
 
 
 @dataclass(frozen=True)
@@ -76,7 +69,7 @@ def find_heads(graph: onnx.GraphProto, constants: ConstantTable, consumed: set[i
         chains.append((str(output.name), tuple(reversed(chain))))
     if len(starts) != 1:
         return None
-    has_values = any(_qualified(graph.node[i]) in _VALUE_OPS for _, c in chains for i in c)
+    has_values = any(qualified_op(graph.node[i]) in _VALUE_OPS for _, c in chains for i in c)
     if len(chains) == 1 and not has_values:
         return None
     nodes = frozenset(i for _, chain in chains for i in chain)
@@ -91,7 +84,7 @@ def find_heads(graph: onnx.GraphProto, constants: ConstantTable, consumed: set[i
 
 
 def _is_head(node: onnx.NodeProto) -> bool:
-    op = _qualified(node)
+    op = qualified_op(node)
     return op in _VALUE_OPS or op in _SHAPE_OPS
 
 
@@ -149,11 +142,11 @@ def _head_op(ctx: NodeContext, shape: Shape | None, kind: str,
              ) -> tuple[HeadOp | None, Shape | None, str]:
     """One head node: its operation (``None`` for shape-only nodes), the shape and kind
     (``logits``/``probabilities``, ``index``, ``labels``, ``map``) of what it makes."""
-    op = ctx.op_type if str(ctx.node.domain) in ("", "ai.onnx") else _qualified(ctx.node)
+    op = qualified_op(ctx.node)
     if op in _SHAPE_OPS:
         if op == "Cast":
             to = int(ctx.attr("to", 0))
-            if kind in ("logits", "probabilities") and to not in _FLOAT_TYPES:
+            if kind in ("logits", "probabilities") and to not in FLOAT_TYPES:
                 raise ctx.error("casting the model's float output to an integer type rounds "
                                 "it; only casts between float types, or of an ArgMax's "
                                 "index, are supported")

@@ -37,10 +37,12 @@ from folding.onnx_heads import HeadSplit, build_heads, find_heads
 from folding.onnx_normalize import normalize
 from folding.ops import HANDLERS, SUPPORTED_OPS
 from folding.ops.base import (
+    FLOAT_TYPES,
     NodeContext,
     NoOp,
     Shape,
     num_elements,
+    qualified_op,
 )
 from folding.ops.constants import (
     MAX_PARAMETERS,
@@ -287,12 +289,6 @@ def _node_name(index: int, node: onnx.NodeProto) -> str:
     return _text(node.name) or f"node{index}_{_text(node.op_type)}"
 
 
-def _qualified_op(node: onnx.NodeProto) -> str:
-    if node.domain in _DEFAULT_DOMAINS:
-        return _text(node.op_type)
-    return f"{_text(node.domain)}.{_text(node.op_type)}"
-
-
 # --------------------------------------------------------------------------------------------
 # Passes
 # --------------------------------------------------------------------------------------------
@@ -377,8 +373,7 @@ def _check_io(analysis: _Analysis, constants: ConstantTable) -> None:
         analysis.input_dims = _dims(value_info)
         elem_type = value_info.type.tensor_type.elem_type
         try:
-            if elem_type not in (onnx.TensorProto.FLOAT, onnx.TensorProto.DOUBLE,
-                                 onnx.TensorProto.FLOAT16, onnx.TensorProto.BFLOAT16):
+            if elem_type not in FLOAT_TYPES:
                 raise ModelImportError(
                     f"input type {onnx.TensorProto.DataType.Name(elem_type)} is not a float "
                     f"type", node=analysis.input_name)
@@ -440,7 +435,7 @@ def _check_chain(analysis: _Analysis, constants: ConstantTable, consumed: set[in
         for user in list(users):
             node = graph.node[user]
             others = [name for name in dynamic_inputs(user) if name != current]
-            if (_qualified_op(node) == "Add" and len(others) == 1 and others[0] not in on_chain
+            if (qualified_op(node) == "Add" and len(others) == 1 and others[0] not in on_chain
                     and len(users) > 1):
                 skip_users[user] = current
                 users.remove(user)
@@ -464,7 +459,7 @@ def _check_chain(analysis: _Analysis, constants: ConstantTable, consumed: set[in
         chain.append(index)
         node = graph.node[index]
         dynamic = dynamic_inputs(index)
-        residual = (_qualified_op(node) == "Add" and len(dynamic) == 2
+        residual = (qualified_op(node) == "Add" and len(dynamic) == 2
                     and all(name in on_chain for name in dynamic))
         if len(dynamic) > 1 and not residual:
             fail(f"takes {len(dynamic)} activations ({', '.join(map(repr, dynamic))})", index)
@@ -516,7 +511,7 @@ def _walk_nodes(analysis: _Analysis, constants: ConstantTable, consumed: set[int
     for index in order:
         node = graph.node[index]
         name = _node_name(index, node)
-        op_type = _qualified_op(node)
+        op_type = qualified_op(node)
         if index not in consumed and node.output:
             previous, current = current, str(node.output[0])
         if index in consumed:
@@ -583,7 +578,7 @@ def _check_heads(analysis: _Analysis, split: HeadSplit, constants: ConstantTable
     for index in sorted(split.nodes):
         node = graph.node[index]
         message = next((str(e) for e in errors if e.node == names[index]), None)
-        analysis.nodes.append(NodeInfo(index, names[index], _qualified_op(node),
+        analysis.nodes.append(NodeInfo(index, names[index], qualified_op(node),
                                        "error" if names[index] in failed else "supported",
                                        produces.get(index, ""), message))
     analysis.heads = heads if not errors else ()

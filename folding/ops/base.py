@@ -26,6 +26,22 @@ from folding.ops.constants import ConstantTable
 
 Shape = tuple[int, ...]
 
+#: The ONNX element types of float tensors (the activation's; casts between them change
+#: nothing in the fixed-point model).
+FLOAT_TYPES = (onnx.TensorProto.FLOAT, onnx.TensorProto.DOUBLE, onnx.TensorProto.FLOAT16,
+               onnx.TensorProto.BFLOAT16)
+
+_DEFAULT_DOMAINS = ("", "ai.onnx")
+
+
+def qualified_op(node: onnx.NodeProto) -> str:
+    """The operator type, prefixed with its domain when not the default one."""
+    op_type, domain = node.op_type, node.domain
+    op = op_type.decode("utf-8", "replace") if isinstance(op_type, bytes) else str(op_type)
+    if domain in _DEFAULT_DOMAINS:
+        return op
+    return f"{domain.decode('utf-8', 'replace') if isinstance(domain, bytes) else domain}.{op}"
+
 
 @dataclass(frozen=True)
 class Dense:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import onnx
 
-from folding.ops.base import NodeContext, NoOp, OpResult
+from folding.ops.base import FLOAT_TYPES, NodeContext, NoOp, OpResult
 
 
 def identity(ctx: NodeContext) -> OpResult:
@@ -28,10 +28,6 @@ def dropout(ctx: NodeContext) -> OpResult:
     return OpResult(NoOp(), ctx.in_shape)
 
 
-_FLOAT_TYPES = (onnx.TensorProto.FLOAT, onnx.TensorProto.DOUBLE, onnx.TensorProto.FLOAT16,
-                onnx.TensorProto.BFLOAT16)
-
-
 def cast(ctx: NodeContext) -> OpResult:
     """A cast of the activation to a float type (scikit-learn's exports cast their input to
     float): the fixed-point model has one number type, so it changes nothing. A cast to an
@@ -39,7 +35,7 @@ def cast(ctx: NodeContext) -> OpResult:
     """
     ctx.require_activation_at(0)
     to = int(ctx.attr("to", 0))
-    if to not in _FLOAT_TYPES:
+    if to not in FLOAT_TYPES:
         name = onnx.TensorProto.DataType.Name(to) if to in onnx.TensorProto.DataType.values() \
             else str(to)
         raise ctx.unsupported(f"a cast of the activation to {name} rounds it; only casts "
